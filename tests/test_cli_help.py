@@ -1,0 +1,53 @@
+"""Every command has help, and every command is documented in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    import click
+
+    assert isinstance(group, click.Group)
+    found: list[tuple[str, ...]] = []
+    for name, cmd in group.commands.items():
+        path = (*prefix, name)
+        found.append(path)
+        if isinstance(cmd, click.Group):
+            found.extend(_commands(cmd, path))
+    return found
+
+
+def all_commands() -> list[tuple[str, ...]]:
+    return _commands(get_command(app))
+
+
+def test_root_help() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "Fox ESS" in result.output
+
+
+def test_every_command_has_help_and_is_in_readme() -> None:
+    runner = CliRunner()
+    readme = README.read_text(encoding="utf-8")
+    for path in all_commands():
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage" in result.output
+        assert re.search(r"optimizer " + r"\s+".join(path) + r"\b", readme), (
+            f"`optimizer {' '.join(path)}` not in README"
+        )
+
+
+def test_typer_app_is_typer() -> None:
+    assert isinstance(app, typer.Typer)
