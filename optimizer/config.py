@@ -68,9 +68,7 @@ class BatteryConfig(_Section):
     @model_validator(mode="after")
     def _soc_order(self) -> BatteryConfig:
         if self.min_soc_pct > self.max_soc_pct:
-            raise ValueError(
-                f"min_soc_pct ({self.min_soc_pct}) must not exceed max_soc_pct ({self.max_soc_pct})"
-            )
+            raise ValueError(f"min_soc_pct ({self.min_soc_pct}) must not exceed max_soc_pct ({self.max_soc_pct})")
         return self
 
     @property
@@ -119,8 +117,13 @@ class PlannerConfig(_Section):
 
 
 class ScheduleConfig(_Section):
-    gap_fill: Literal["selfuse", "base"] = "selfuse"
+    gap_fill: Literal["selfuse", "base", "auto"] = "selfuse"
     max_groups: int = Field(8, ge=1, le=8)
+
+
+class HistoryConfig(_Section):
+    sync_days: int = Field(14, ge=1, le=366)
+    forecast_days: int = Field(28, ge=1, le=366)
 
 
 class PathsConfig(_Section):
@@ -138,6 +141,7 @@ class Config(_Section):
     foxess: FoxEssConfig = FoxEssConfig()
     planner: PlannerConfig = PlannerConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    history: HistoryConfig = HistoryConfig()
     paths: PathsConfig = PathsConfig()
     source: Path | None = Field(None, exclude=True)
 
@@ -217,9 +221,7 @@ def load_config(path: str | Path | None = None) -> Config:
     candidate = Path(explicit).expanduser() if explicit else default_config_path()
     if not candidate.exists():
         if explicit:
-            raise ConfigError(
-                f"{candidate}: config file not found", hint="Check --config / $OPTIMIZER_CONFIG."
-            )
+            raise ConfigError(f"{candidate}: config file not found", hint="Check --config / $OPTIMIZER_CONFIG.")
         return Config()
     try:
         text = candidate.read_text(encoding="utf-8")

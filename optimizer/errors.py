@@ -23,7 +23,8 @@ one-sentence ``hint`` telling the user what to do::
     │   └── InfeasibleError             exit 7  the plan's constraints cannot all hold
     ├── ScheduleError                   exit 8  groups fail validation or read-back
     │   ├── ScheduleValidationError
-    │   └── ReadbackMismatchError
+    │   ├── ReadbackMismatchError
+    │   └── SchedulerUnsupportedError       the inverter has no scheduler v1
     └── LockError                       exit 1  another run holds the lock
 """
 
@@ -127,6 +128,10 @@ class ScheduleValidationError(ScheduleError):
 
 
 class ReadbackMismatchError(ScheduleError):
+    pass
+
+
+class SchedulerUnsupportedError(ScheduleError):
     pass
 
 

@@ -1,14 +1,24 @@
-"""Scheduler v1 groups and the device ``properties`` they are validated against.
+"""Scheduler v1 groups, the device ``properties`` they are validated against, and the validation itself.
 
 A group is exactly what ``/op/v1/device/scheduler/enable`` takes (camelCase keys, integer fields, the end
 minute inclusive). ``properties`` come from ``/op/v1/device/scheduler/get`` with lowercase keys.
+
+:func:`validate_groups` is the gate every schedule passes before it is sent: every field inside the
+device's range and precision, ``fdSoc ≥ minSocOnGrid``, ``maxSoc`` only where the device lists it, work
+modes from the device's list, no group crossing midnight, no overlaps, no unknown keys, no more groups than
+allowed. A violation names the group, the field, the value and what is allowed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from optimizer.errors import ScheduleValidationError
 
 WORK_MODES_V1 = ("SelfUse", "Feedin", "Backup", "ForceCharge", "ForceDischarge")
 INVALID_MODE = "Invalid"
@@ -96,6 +106,24 @@ class SchedulerProperties(BaseModel):
     def supports_max_soc(self) -> bool:
         return self.spec("maxsoc") is not None
 
+    def rule(self, field: str) -> FieldRule:
+        """What the device allows for the integer group field ``field`` (wire name, e.g. ``fdSoc``).
+
+        The device's range and precision where ``properties`` lists the field, else the v1 defaults of
+        :data:`DEFAULT_RULES`; clock fields are always also bounded by the clock (hours 0–23, minutes 0–59).
+        """
+        default = DEFAULT_RULES[field]
+        spec = self.spec(field)
+        if spec is None or spec.range is None:
+            if spec is not None:
+                return FieldRule(field, default.min, default.max, spec.precision, spec.unit or default.unit)
+            return default
+        low, high = spec.range.min, spec.range.max
+        if field in _CLOCK_BOUNDS:
+            low = max(low, _CLOCK_BOUNDS[field][0])
+            high = min(high, _CLOCK_BOUNDS[field][1])
+        return FieldRule(field, low, high, spec.precision, spec.unit or default.unit)
+
     def wire(self) -> dict[str, Any]:
         return {k: v.model_dump(exclude_none=True) for k, v in self.fields.items()}
 
@@ -108,3 +136,255 @@ def active_groups(groups: list[SchedulerGroup]) -> list[SchedulerGroup]:
 def same_schedule(a: list[SchedulerGroup], b: list[SchedulerGroup]) -> bool:
     """True when both lists hold the same enabled groups, whatever their order (the server reorders)."""
     return [g.wire() for g in active_groups(a)] == [g.wire() for g in active_groups(b)]
+
+
+# ----- validation ----------------------------------------------------------------------------------------
+
+GROUP_KEYS = (
+    "enable",
+    "startHour",
+    "startMinute",
+    "endHour",
+    "endMinute",
+    "workMode",
+    "minSocOnGrid",
+    "fdSoc",
+    "fdPwr",
+    "maxSoc",
+)
+"""Every key a v1 group may carry when sent (``maxSoc`` only where the device supports it)."""
+
+_INT_KEYS = tuple(k for k in GROUP_KEYS if k != "workMode")
+_REQUIRED_KEYS = tuple(k for k in GROUP_KEYS if k != "maxSoc")
+_CLOCK_BOUNDS = {"startHour": (0, 23), "endHour": (0, 23), "startMinute": (0, 59), "endMinute": (0, 59)}
+
+Direction = Literal["up", "down", "nearest"]
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What a device allows for one integer group field: a range and a precision (the value's step).
+
+    ``max`` is ``None`` where no upper bound is known. Allowed values are the integers inside
+    ``[min, max]`` that are whole multiples of ``precision``.
+    """
+
+    field: str
+    min: float
+    max: float | None
+    precision: float = 1.0
+    unit: str = ""
+
+    @property
+    def step(self) -> int:
+        """The smallest positive integer step between allowed integer values."""
+        p = self.precision
+        if not math.isfinite(p) or p <= 0:
+            return 1
+        from fractions import Fraction
+
+        frac = Fraction(p).limit_denominator(10_000)
+        return max(1, frac.numerator // math.gcd(frac.numerator, frac.denominator))
+
+    @property
+    def lowest(self) -> int:
+        return math.ceil(self.min / self.step - 1e-9) * self.step
+
+    @property
+    def highest(self) -> int | None:
+        if self.max is None:
+            return None
+        return math.floor(self.max / self.step + 1e-9) * self.step
+
+    @property
+    def empty(self) -> bool:
+        high = self.highest
+        return high is not None and high < self.lowest
+
+    def allows(self, value: int) -> bool:
+        high = self.highest
+        return value >= self.lowest and (high is None or value <= high) and value % self.step == 0
+
+    def quantize(self, value: float, direction: Direction = "nearest") -> int:
+        """The allowed value next to ``value`` [field unit] in ``direction``, clamped into the range."""
+        step = self.step
+        scaled = value / step
+        if direction == "up":
+            k = math.ceil(scaled - 1e-6)
+        elif direction == "down":
+            k = math.floor(scaled + 1e-6)
+        else:
+            k = math.floor(scaled + 0.5)
+        result = max(k * step, self.lowest)
+        high = self.highest
+        return min(result, high) if high is not None else result
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        high = "" if self.max is None else f"{_num(self.max)}"
+        span = f"{_num(self.min)}–{high}" if high else f"≥ {_num(self.min)}"
+        return f"{span}{unit} in steps of {_num(self.precision) if self.step == 1 else self.step}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+DEFAULT_RULES: dict[str, FieldRule] = {
+    "enable": FieldRule("enable", 0, 1),
+    "startHour": FieldRule("startHour", 0, 23),
+    "startMinute": FieldRule("startMinute", 0, 59),
+    "endHour": FieldRule("endHour", 0, 23),
+    "endMinute": FieldRule("endMinute", 0, 59),
+    "minSocOnGrid": FieldRule("minSocOnGrid", 10, 100, unit="%"),
+    "fdSoc": FieldRule("fdSoc", 10, 100, unit="%"),
+    "maxSoc": FieldRule("maxSoc", 10, 100, unit="%"),
+    "fdPwr": FieldRule("fdPwr", 0, None, unit="W"),
+}
+"""The v1 ranges seen on real devices, used for a field the device's ``properties`` do not list."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which group (index in the list as given; ``None``: the whole schedule), which
+    field, the offending value and what is allowed."""
+
+    group: int | None
+    field: str
+    value: Any
+    allowed: str
+    label: str = ""
+
+    def __str__(self) -> str:
+        if self.group is None:
+            where = "schedule"
+        else:
+            where = f"groups[{self.group}]" + (f" ({self.label})" if self.label else "")
+        return f"{where}: {self.field} = {self.value!r}, allowed: {self.allowed}"
+
+
+class GroupValidationError(ScheduleValidationError):
+    """Groups that must not be sent; ``violations`` lists every broken rule (exit code 8)."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations = tuple(violations)
+        count = len(self.violations)
+        shown = "; ".join(str(v) for v in self.violations[:6])
+        more = f"; and {count - 6} more" if count > 6 else ""
+        super().__init__(
+            f"schedule failed validation ({count} problem{'s' if count != 1 else ''}): {shown}{more}",
+            hint="Nothing was sent to the inverter.",
+        )
+
+
+def group_label(raw: Mapping[str, Any]) -> str:
+    """``ForceCharge 02:00–04:59`` for messages (best effort on malformed groups)."""
+    try:
+        return (
+            f"{raw['workMode']} {int(raw['startHour']):02d}:{int(raw['startMinute']):02d}"
+            f"–{int(raw['endHour']):02d}:{int(raw['endMinute']):02d}"
+        )
+    except (KeyError, TypeError, ValueError):
+        return str(raw.get("workMode", "")) if isinstance(raw, Mapping) else ""
+
+
+def _check_group(index: int, raw: Mapping[str, Any], properties: SchedulerProperties) -> list[Violation]:
+    label = group_label(raw)
+    found: list[Violation] = []
+
+    def bad(field: str, value: Any, allowed: str) -> None:
+        found.append(Violation(index, field, value, allowed, label))
+
+    for key in raw:
+        if key not in GROUP_KEYS:
+            bad(str(key), raw[key], f"no such key; a v1 group has only {', '.join(GROUP_KEYS)}")
+    for key in _REQUIRED_KEYS:
+        if key not in raw:
+            bad(key, "missing", "required in every group")
+    for key in _INT_KEYS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            bad(key, value, "an integer")
+            continue
+        if key == "maxSoc" and not properties.supports_max_soc:
+            bad(key, value, "absent: this device lists no maxsoc in its properties")
+            continue
+        rule = properties.rule(key)
+        if not rule.allows(value):
+            bad(key, value, rule.describe())
+    mode = raw.get("workMode")
+    if mode is not None and (not isinstance(mode, str) or mode not in properties.work_modes):
+        bad("workMode", mode, f"one of {', '.join(properties.work_modes)}")
+    if found:
+        return found
+    if raw["fdSoc"] < raw["minSocOnGrid"]:
+        bad("fdSoc", raw["fdSoc"], f"≥ minSocOnGrid ({raw['minSocOnGrid']})")
+    start = raw["startHour"] * 60 + raw["startMinute"]
+    end = raw["endHour"] * 60 + raw["endMinute"]
+    if end < start:
+        bad(
+            "end",
+            f"{raw['endHour']:02d}:{raw['endMinute']:02d}",
+            f"from {raw['startHour']:02d}:{raw['startMinute']:02d} to 23:59 "
+            "(the end minute is inclusive and no group may cross midnight: split it at 23:59)",
+        )
+    return found
+
+
+def validate_groups(
+    groups: Sequence[SchedulerGroup | Mapping[str, Any]],
+    properties: SchedulerProperties,
+    *,
+    max_groups: int = GROUP_COUNT_V1,
+) -> list[SchedulerGroup]:
+    """Check ``groups`` against the device's ``properties``; return them as models sorted by start.
+
+    Raises :class:`GroupValidationError` (a :class:`~optimizer.errors.ScheduleValidationError`, exit 8)
+    listing every violation with the group's index, the field, the value and the allowed range. Models and
+    plain dicts (the wire form) are both accepted; a dict is checked for unknown and missing keys too.
+    Overlaps are checked between enabled groups; every group, enabled or not, must be valid on its own.
+    """
+    violations: list[Violation] = []
+    if len(groups) > max_groups:
+        violations.append(Violation(None, "groups", len(groups), f"at most {max_groups} groups"))
+    parsed: list[tuple[int, SchedulerGroup]] = []
+    for index, group in enumerate(groups):
+        if isinstance(group, SchedulerGroup):
+            raw: Mapping[str, Any] = group.wire()
+        elif isinstance(group, Mapping):
+            raw = group
+        else:
+            violations.append(Violation(index, "group", group, "an object with the v1 group keys"))
+            continue
+        found = _check_group(index, raw, properties)
+        violations.extend(found)
+        if found:
+            continue
+        try:
+            parsed.append((index, SchedulerGroup.model_validate(dict(raw))))
+        except ValidationError as exc:  # pragma: no cover - the checks above are stricter
+            for err in exc.errors(include_url=False):
+                field = ".".join(str(p) for p in err.get("loc", ()))
+                violations.append(Violation(index, field, err.get("input"), err.get("msg", "")))
+    active = sorted((p for p in parsed if p[1].is_active), key=lambda p: p[1].sort_key())
+    latest: tuple[int, SchedulerGroup] | None = None
+    for index, group in active:
+        if latest is not None and group.start_minute_of_day < latest[1].end_minute_of_day:
+            other = latest[1]
+            violations.append(
+                Violation(
+                    index,
+                    "start",
+                    f"{group.startHour:02d}:{group.startMinute:02d}",
+                    f"after {other.endHour:02d}:{other.endMinute:02d}, the end of groups[{latest[0]}] "
+                    f"({group_label(other.wire())}): enabled groups may not overlap",
+                    group_label(group.wire()),
+                )
+            )
+        if latest is None or group.end_minute_of_day > latest[1].end_minute_of_day:
+            latest = (index, group)
+    if violations:
+        raise GroupValidationError(violations)
+    return sorted((g for _, g in parsed), key=SchedulerGroup.sort_key)

@@ -1,30 +1,40 @@
 """The inverter's work-mode semantics, in one place, and a replay of scheduler groups against load and PV.
 
-Everything that needs to know what the inverter does with a group calls :func:`step_slot`: the compiler's
-cost of a candidate merge, the ``compiled`` and ``self_use`` costs of ``optimizer plan``, backtests and the
-simulated inverter of the fake cloud. Correct a semantic here and every one of them follows.
+Everything that needs to know what the inverter does with a group calls into this module: the compiler's
+cost of a candidate merge (:func:`replay_cost`, :func:`replay_trace`), the ``compiled`` and ``self_use``
+costs of ``optimizer plan`` (:func:`simulate`), backtests and the simulated inverter of the fake cloud
+(:func:`step_slot`). All of them go through one function, :func:`advance`: correct a semantic there and
+every one of them follows.
 
 Conventions: powers in kW (mean over the step), energy in kWh, SoC in percent of ``capacity_kwh``.
 ``charge_kw`` is AC-side power into the battery (stored energy = ``charge_kw · dt · η_c``); ``discharge_kw``
-is AC-side power out of it (energy drawn = ``discharge_kw · dt / η_d``).
+is AC-side power out of it (energy drawn = ``discharge_kw · dt / η_d``). The same convention as the planner,
+so that a plan replayed with the modes that reproduce it gives the plan's flows and SoC.
 
-Work modes (see ``DESIGN.md``):
+Work modes (see ``DESIGN.md``; the project's working assumptions):
 
 * ``SelfUse``: PV feeds the load, surplus charges the battery up to ``maxSoc``, the rest is exported (up to
   the export limit, beyond it clipped); a deficit is met by the battery down to ``minSocOnGrid``, then by
-  the grid.
+  the grid. It never charges from the grid, even when the SoC is below ``minSocOnGrid``.
 * ``Feedin``: as SelfUse, but surplus PV is exported first (up to the export limit) and only the rest charges.
 * ``Backup``: charges from surplus PV, never discharges; deficits come from the grid.
-* ``ForceCharge``: the battery charges at up to ``fdPwr`` from PV, then grid, until ``fdSoc`` (capped by
-  ``maxSoc``); it never discharges; the load is met by PV and grid; surplus PV beyond the charge is exported.
-* ``ForceDischarge``: the battery discharges at up to ``fdPwr`` down to ``fdSoc``, to the load first and the
-  rest exported; it does not charge; with ``fdPwr = 0`` it holds its charge.
+* ``ForceCharge``: the battery charges at up to ``fdPwr`` from PV, then grid (within the import limit, the
+  load first), until ``fdSoc`` (the cloud's charge target; also capped by ``maxSoc``); it never
+  discharges, so once at the target it holds; the load is met by PV and grid; surplus PV beyond the charge
+  is exported.
+* ``ForceDischarge``: the battery discharges at up to ``fdPwr`` down to ``fdSoc`` (never below
+  ``minSocOnGrid``), to the load first and the rest exported, the discharge cut so that the export stays
+  within the limit; it does not charge, so surplus PV is exported (or clipped); with ``fdPwr = 0`` it holds
+  its charge. Any other mode name behaves as ``SelfUse``.
 
-In every mode, PV beyond what the load, the battery and the export limit take is clipped.
+In every mode, PV beyond what the load, the battery and the export limit take is clipped. No mode curtails
+PV because a price is negative, and the SoC never leaves ``[0, capacity]`` nor exceeds the configured
+``max_soc_pct`` by charging.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -35,7 +45,7 @@ from optimizer.config import BatteryConfig, GridConfig
 from optimizer.scheduler import SchedulerGroup, active_groups
 from optimizer.timegrid import slot_hours
 
-_EPS = 1e-9
+_INF = float("inf")
 
 
 @dataclass(frozen=True)
@@ -71,16 +81,132 @@ class SlotFlows:
     soc_kwh: float
 
 
-def _charge_cap_kw(soc_kwh: float, ceiling_kwh: float, dt_h: float, battery: BatteryConfig) -> float:
-    """Largest AC charge power [kW] that neither exceeds the rating nor overfills past ``ceiling_kwh``."""
-    room = max(0.0, ceiling_kwh - soc_kwh)
-    return max(0.0, min(battery.max_charge_kw, room / (battery.charge_efficiency * dt_h)))
+@dataclass(frozen=True)
+class Physics:
+    """The battery and grid limits the semantics need, as plain floats (built once per replay)."""
+
+    capacity_kwh: float
+    max_charge_kw: float
+    max_discharge_kw: float
+    charge_efficiency: float
+    discharge_efficiency: float
+    max_soc_pct: float
+    export_limit_kw: float
+    import_limit_kw: float
+    degradation_cost_per_kwh: float
+
+    @classmethod
+    def of(cls, battery: BatteryConfig, grid: GridConfig) -> Physics:
+        return cls(
+            capacity_kwh=battery.capacity_kwh,
+            max_charge_kw=battery.max_charge_kw,
+            max_discharge_kw=battery.max_discharge_kw,
+            charge_efficiency=battery.charge_efficiency,
+            discharge_efficiency=battery.discharge_efficiency,
+            max_soc_pct=battery.max_soc_pct,
+            export_limit_kw=grid.export_limit_kw,
+            import_limit_kw=grid.import_limit_kw if grid.import_limit_kw is not None else _INF,
+            degradation_cost_per_kwh=battery.degradation_cost_per_kwh,
+        )
 
 
-def _discharge_cap_kw(soc_kwh: float, floor_kwh: float, dt_h: float, battery: BatteryConfig) -> float:
-    """Largest AC discharge power [kW] that neither exceeds the rating nor empties below ``floor_kwh``."""
-    avail = max(0.0, soc_kwh - floor_kwh)
-    return max(0.0, min(battery.max_discharge_kw, avail * battery.discharge_efficiency / dt_h))
+def advance(
+    mode: ModeParams, soc_kwh: float, load_kw: float, pv_kw: float, dt_h: float, ph: Physics
+) -> tuple[float, float, float, float, float, float]:
+    """The semantics: one step of ``dt_h`` hours under ``mode`` from ``soc_kwh``.
+
+    Returns ``(grid_import_kw, grid_export_kw, charge_kw, discharge_kw, pv_clipped_kw, soc_kwh_end)``.
+    Energy balance every step: ``pv − clipped + import + discharge = load + charge + export``.
+    Written with conditional expressions rather than ``min``/``max``: the compiler's search runs it
+    millions of times.
+    """
+    cap = ph.capacity_kwh
+    if load_kw < 0.0:
+        load_kw = 0.0
+    if pv_kw < 0.0:
+        pv_kw = 0.0
+    net = pv_kw - load_kw  # > 0: surplus PV, < 0: deficit
+    charge = 0.0
+    discharge = 0.0
+    wm = mode.work_mode
+    eta_c = ph.charge_efficiency
+    eta_d = ph.discharge_efficiency
+
+    if wm == "ForceCharge":
+        target_pct = mode.fd_soc_pct
+        if mode.max_soc_pct < target_pct:
+            target_pct = mode.max_soc_pct
+        if ph.max_soc_pct < target_pct:
+            target_pct = ph.max_soc_pct
+        room = cap * target_pct / 100.0 - soc_kwh
+        if room > 0.0 and mode.fd_pwr_kw > 0.0:
+            charge = mode.fd_pwr_kw
+            if ph.max_charge_kw < charge:
+                charge = ph.max_charge_kw
+            by_room = room / (eta_c * dt_h)
+            if by_room < charge:
+                charge = by_room
+            # the grid supplies what PV cannot, within the import limit (the load has priority)
+            grid_need = (charge - net if charge > net else 0.0) if net > 0.0 else charge - net
+            if grid_need > ph.import_limit_kw:
+                charge -= grid_need - ph.import_limit_kw
+                if charge < 0.0:
+                    charge = 0.0
+    elif wm == "ForceDischarge":
+        floor_pct = mode.fd_soc_pct if mode.fd_soc_pct > mode.min_soc_pct else mode.min_soc_pct
+        avail = soc_kwh - cap * floor_pct / 100.0
+        if avail > 0.0 and mode.fd_pwr_kw > 0.0:
+            discharge = mode.fd_pwr_kw
+            if ph.max_discharge_kw < discharge:
+                discharge = ph.max_discharge_kw
+            by_energy = avail * eta_d / dt_h
+            if by_energy < discharge:
+                discharge = by_energy
+            # export = pv + discharge − load may not exceed the limit: cut the discharge first
+            excess = pv_kw + discharge - load_kw - ph.export_limit_kw
+            if excess > 0.0:
+                discharge = discharge - excess if discharge > excess else 0.0
+    elif net >= 0.0:
+        ceiling_pct = mode.max_soc_pct if mode.max_soc_pct < ph.max_soc_pct else ph.max_soc_pct
+        room = cap * ceiling_pct / 100.0 - soc_kwh
+        if room > 0.0:
+            # Feedin exports first, up to the limit
+            limit = ph.export_limit_kw
+            surplus = (net - limit if net > limit else 0.0) if wm == "Feedin" else net
+            charge = surplus
+            if ph.max_charge_kw < charge:
+                charge = ph.max_charge_kw
+            by_room = room / (eta_c * dt_h)
+            if by_room < charge:
+                charge = by_room
+    elif wm != "Backup":  # SelfUse, Feedin and unknown modes cover a deficit from the battery
+        avail = soc_kwh - cap * mode.min_soc_pct / 100.0
+        if avail > 0.0:
+            discharge = -net
+            if ph.max_discharge_kw < discharge:
+                discharge = ph.max_discharge_kw
+            by_energy = avail * eta_d / dt_h
+            if by_energy < discharge:
+                discharge = by_energy
+
+    # settle the balance with the grid, clipping PV the export limit cannot take
+    residual = pv_kw + discharge - load_kw - charge  # > 0: to export, < 0: to import
+    if residual > 0.0:
+        clipped = residual - ph.export_limit_kw if residual > ph.export_limit_kw else 0.0
+        if clipped > pv_kw:
+            clipped = pv_kw
+        grid_export = residual - clipped
+        grid_import = 0.0
+    else:
+        grid_export = 0.0
+        clipped = 0.0
+        grid_import = -residual
+    soc_next = soc_kwh + charge * eta_c * dt_h - discharge / eta_d * dt_h
+    if soc_next > cap:
+        soc_next = cap
+    elif soc_next < 0.0:
+        soc_next = 0.0
+    return grid_import, grid_export, charge, discharge, clipped, soc_next
 
 
 def step_slot(
@@ -96,60 +222,8 @@ def step_slot(
 
     Energy balance every step: ``pv − clipped + import + discharge = load + charge + export``.
     """
-    cap = battery.capacity_kwh
-    ceiling_kwh = cap * min(mode.max_soc_pct, battery.max_soc_pct) / 100.0
-    floor_kwh = cap * mode.min_soc_pct / 100.0
-    export_limit = grid.export_limit_kw
-    import_limit = grid.import_limit_kw if grid.import_limit_kw is not None else float("inf")
-    load_kw = max(0.0, load_kw)
-    pv_kw = max(0.0, pv_kw)
-    net = pv_kw - load_kw  # > 0: surplus PV, < 0: deficit
-    charge = discharge = 0.0
-    wm = mode.work_mode
-
-    if wm == "ForceCharge":
-        target_kwh = cap * min(mode.fd_soc_pct, mode.max_soc_pct, battery.max_soc_pct) / 100.0
-        charge = min(max(0.0, mode.fd_pwr_kw), _charge_cap_kw(soc_kwh, target_kwh, dt_h, battery))
-        # the grid supplies what PV cannot, within the import limit (the load has priority)
-        grid_need = max(0.0, charge - max(0.0, net)) + max(0.0, -net)
-        if grid_need > import_limit:
-            charge = max(0.0, charge - (grid_need - import_limit))
-    elif wm == "ForceDischarge":
-        floor_fd = cap * max(mode.fd_soc_pct, 0.0) / 100.0
-        discharge = min(max(0.0, mode.fd_pwr_kw), _discharge_cap_kw(soc_kwh, floor_fd, dt_h, battery))
-        # export = pv + discharge − load may not exceed the limit: cut the discharge first
-        excess = pv_kw + discharge - load_kw - export_limit
-        if excess > 0:
-            discharge = max(0.0, discharge - excess)
-    else:
-        charge_cap = _charge_cap_kw(soc_kwh, ceiling_kwh, dt_h, battery)
-        if net >= 0:
-            if wm == "Feedin":
-                exported_first = min(net, export_limit)
-                charge = min(net - exported_first, charge_cap)
-            else:  # SelfUse, Backup and anything unknown behave as SelfUse on surplus
-                charge = min(net, charge_cap)
-        elif wm != "Backup":
-            discharge = min(-net, _discharge_cap_kw(soc_kwh, floor_kwh, dt_h, battery))
-
-    # settle the balance with the grid, clipping PV the export limit cannot take
-    residual = pv_kw + discharge - load_kw - charge  # > 0: to export, < 0: to import
-    grid_export = min(max(0.0, residual), export_limit)
-    clipped = max(0.0, residual - grid_export)
-    clipped = min(clipped, pv_kw)
-    grid_export = max(0.0, residual - clipped)
-    grid_import = max(0.0, -residual)
-    soc_next = (
-        soc_kwh + charge * battery.charge_efficiency * dt_h - discharge / battery.discharge_efficiency * dt_h
-    )
-    return SlotFlows(
-        grid_import_kw=grid_import,
-        grid_export_kw=grid_export,
-        charge_kw=charge,
-        discharge_kw=discharge,
-        pv_clipped_kw=clipped,
-        soc_kwh=min(cap, max(0.0, soc_next)),
-    )
+    flows = advance(mode, soc_kwh, load_kw, pv_kw, dt_h, Physics.of(battery, grid))
+    return SlotFlows(*flows)
 
 
 def base_mode(battery: BatteryConfig, min_soc_pct: float | None = None) -> ModeParams:
@@ -161,14 +235,68 @@ def base_mode(battery: BatteryConfig, min_soc_pct: float | None = None) -> ModeP
 def mode_at(groups: list[SchedulerGroup], minute_of_day: int, fallback: ModeParams) -> ModeParams:
     """The mode of the first active group covering local ``minute_of_day``, else ``fallback``."""
     for group in groups:
-        if group.start_minute_of_day <= minute_of_day < group.end_minute_of_day:
+        if group.is_active and group.start_minute_of_day <= minute_of_day < group.end_minute_of_day:
             return ModeParams.from_group(group)
     return fallback
 
 
+# ----- fast replays for the compiler's search ----------------------------------------------------------
+
+
+def replay_cost(
+    modes: Sequence[ModeParams],
+    load_kw: Sequence[float],
+    pv_kw: Sequence[float],
+    import_price: Sequence[float],
+    export_price: Sequence[float],
+    dt_h: float,
+    physics: Physics,
+    soc_kwh: float,
+    start: int = 0,
+    stop: int | None = None,
+) -> tuple[float, float]:
+    """Cost [currency] of slots ``start..stop-1`` replayed from ``soc_kwh``, and the energy at the end [kWh].
+
+    ``modes[i]`` is the mode in force in slot ``i``; every sequence is indexed by slot. Cost is import ×
+    price − export × price + degradation, as :func:`energy_cost`. A tight loop (no pandas) for searches
+    that replay thousands of candidates.
+    """
+    stop = len(modes) if stop is None else stop
+    wear = physics.degradation_cost_per_kwh
+    cost = 0.0
+    for i in range(start, stop):
+        gi, ge, ch, dis, _, soc_kwh = advance(modes[i], soc_kwh, load_kw[i], pv_kw[i], dt_h, physics)
+        cost += (gi * import_price[i] - ge * export_price[i] + (ch + dis) * wear) * dt_h
+    return cost, soc_kwh
+
+
+def replay_trace(
+    modes: Sequence[ModeParams],
+    load_kw: Sequence[float],
+    pv_kw: Sequence[float],
+    import_price: Sequence[float],
+    export_price: Sequence[float],
+    dt_h: float,
+    physics: Physics,
+    soc_kwh: float,
+) -> tuple[list[float], list[float]]:
+    """Per slot: the battery energy at the slot's start [kWh] (one extra entry: the end) and the cost."""
+    wear = physics.degradation_cost_per_kwh
+    soc_at: list[float] = [soc_kwh]
+    costs: list[float] = []
+    for i in range(len(modes)):
+        gi, ge, ch, dis, _, soc_kwh = advance(modes[i], soc_kwh, load_kw[i], pv_kw[i], dt_h, physics)
+        costs.append((gi * import_price[i] - ge * export_price[i] + (ch + dis) * wear) * dt_h)
+        soc_at.append(soc_kwh)
+    return soc_at, costs
+
+
+# ----- replay of groups over a horizon -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SimResult:
-    """Per-slot flows (same columns as a plan) and the cost over the horizon."""
+    """Per-slot flows (same columns as a plan, plus ``work_mode``) and the cost over the horizon."""
 
     slots: pd.DataFrame
     cost: float
@@ -177,11 +305,15 @@ class SimResult:
 
 def energy_cost(slots: pd.DataFrame, dt_h: float, degradation_cost_per_kwh: float = 0.0) -> float:
     """Import cost − export revenue + degradation over ``slots`` [currency]."""
-    cost = (
-        slots["grid_import_kw"] * slots["import_price"] - slots["grid_export_kw"] * slots["export_price"]
-    ).sum()
+    cost = (slots["grid_import_kw"] * slots["import_price"] - slots["grid_export_kw"] * slots["export_price"]).sum()
     wear = (slots["charge_kw"] + slots["discharge_kw"]).sum() * degradation_cost_per_kwh
     return float((cost + wear) * dt_h)
+
+
+def local_minutes(index: pd.DatetimeIndex, timezone: str | ZoneInfo) -> np.ndarray:
+    """Minute of the local day [0, 1440) at which each slot of ``index`` starts on the site's clock."""
+    local = index.tz_convert(str(timezone))
+    return np.asarray(local.hour * 60 + local.minute, dtype=int)
 
 
 def simulate(
@@ -198,33 +330,28 @@ def simulate(
 ) -> SimResult:
     """Replay ``groups`` (local clock, repeating daily) slot by slot; ``None`` or ``[]`` means plain SelfUse.
 
-    All series share one UTC slot index. A slot takes the mode in force at its local start.
+    All series share one UTC slot index. A slot takes the mode in force at its local start; outside every
+    active group the inverter runs ``fallback`` (default: SelfUse with the battery's reserve). Missing
+    load or PV values count as 0 kW.
     """
     index = pd.DatetimeIndex(load_kw.index)
     dt_h = slot_hours(index)
     active = active_groups(list(groups or []))
     default = fallback or base_mode(battery)
-    local = index.tz_convert(str(timezone))
-    minutes = (local.hour * 60 + local.minute).to_numpy()
+    minutes = local_minutes(index, timezone)
+    modes = [mode_at(active, int(m), default) for m in minutes]
     load = np.nan_to_num(load_kw.to_numpy(dtype=float))
     pv = np.nan_to_num(pv_kw.reindex(index).to_numpy(dtype=float))
+    physics = Physics.of(battery, grid)
     n = len(index)
     out = np.zeros((n, 6))
-    modes: list[str] = []
     soc = battery.capacity_kwh * initial_soc_pct / 100.0
+    load_list = load.tolist()
+    pv_list = pv.tolist()
     for i in range(n):
-        mode = mode_at(active, int(minutes[i]), default)
-        flows = step_slot(mode, soc, float(load[i]), float(pv[i]), dt_h, battery, grid)
-        soc = flows.soc_kwh
-        out[i] = (
-            flows.grid_import_kw,
-            flows.grid_export_kw,
-            flows.charge_kw,
-            flows.discharge_kw,
-            flows.pv_clipped_kw,
-            soc / battery.capacity_kwh * 100.0,
-        )
-        modes.append(mode.work_mode)
+        flows = advance(modes[i], soc, load_list[i], pv_list[i], dt_h, physics)
+        soc = flows[5]
+        out[i] = flows
     slots = pd.DataFrame(
         {
             "import_price": import_price.reindex(index).to_numpy(dtype=float),
@@ -236,13 +363,13 @@ def simulate(
             "charge_kw": out[:, 2],
             "discharge_kw": out[:, 3],
             "pv_curtailed_kw": out[:, 4],
-            "soc_pct": out[:, 5],
-            "work_mode": modes,
+            "soc_pct": out[:, 5] / battery.capacity_kwh * 100.0,
+            "work_mode": [m.work_mode for m in modes],
         },
         index=index,
     )
     cost = energy_cost(slots, dt_h, battery.degradation_cost_per_kwh)
-    end_soc = float(out[-1, 5]) if n else initial_soc_pct
+    end_soc = float(slots["soc_pct"].iloc[-1]) if n else initial_soc_pct
     return SimResult(slots=slots, cost=cost, end_soc_pct=end_soc)
 
 

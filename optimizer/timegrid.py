@@ -19,9 +19,7 @@ ALLOWED_SLOT_MINUTES = (5, 10, 15, 20, 30, 60)
 
 def check_slot_minutes(slot_minutes: int) -> int:
     if slot_minutes not in ALLOWED_SLOT_MINUTES:
-        raise UsageError(
-            f"slot length {slot_minutes} min is not supported; use one of {ALLOWED_SLOT_MINUTES}"
-        )
+        raise UsageError(f"slot length {slot_minutes} min is not supported; use one of {ALLOWED_SLOT_MINUTES}")
     return slot_minutes
 
 
@@ -50,9 +48,7 @@ def to_utc(value: datetime | pd.Timestamp, tz: ZoneInfo | str) -> pd.Timestamp:
     """An aware timestamp in UTC; a naive one is read as the site's local clock."""
     ts = pd.Timestamp(value)
     if ts.tzinfo is None:
-        ts = ts.tz_localize(
-            tz if isinstance(tz, str) else str(tz), ambiguous=True, nonexistent="shift_forward"
-        )
+        ts = ts.tz_localize(tz if isinstance(tz, str) else str(tz), ambiguous=True, nonexistent="shift_forward")
     return ts.tz_convert("UTC")
 
 
@@ -76,9 +72,7 @@ def floor_to_slot(ts: pd.Timestamp, slot_minutes: int) -> pd.Timestamp:
     return pd.Timestamp(ts).tz_convert("UTC").floor(f"{slot_minutes}min")
 
 
-def slot_index(
-    start: pd.Timestamp | datetime, end: pd.Timestamp | datetime, slot_minutes: int
-) -> pd.DatetimeIndex:
+def slot_index(start: pd.Timestamp | datetime, end: pd.Timestamp | datetime, slot_minutes: int) -> pd.DatetimeIndex:
     """Slot starts in UTC from ``start`` (inclusive) to ``end`` (exclusive) on a fixed step."""
     check_slot_minutes(slot_minutes)
     start_utc = pd.Timestamp(start).tz_convert("UTC")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import typer
 from typer.main import get_command
@@ -14,15 +15,12 @@ from optimizer.cli import app
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _commands(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    import click
-
-    assert isinstance(group, click.Group)
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
     for name, cmd in group.commands.items():
         path = (*prefix, name)
         found.append(path)
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):  # a command group
             found.extend(_commands(cmd, path))
     return found
 

@@ -22,7 +22,7 @@ class _State:
 
 state = _State()
 console = Console(highlight=False)
-console_err = Console(stderr=True, highlight=False)
+console_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOption = typer.Option(
     None, "--config", "-c", help="Config TOML (default: $OPTIMIZER_CONFIG, then the user config dir)."
@@ -36,7 +36,7 @@ def get_config(path: Path | None) -> Config:
 
 def emit_json(document: Any) -> None:
     """Write one JSON document to stdout (no colour, no wrapping)."""
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
@@ -49,3 +49,41 @@ def info(message: str) -> None:
 def debug(message: str) -> None:
     if state.verbose:
         console_err.print(message, markup=False, style="dim")
+
+
+class _RichProgress:
+    """A callable progress sink ``(done, total)`` drawing a rich bar on stderr; silent when not a TTY."""
+
+    def __init__(self, description: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console_err,
+            transient=True,
+        )
+        self._task = self._progress.add_task(description, total=None)
+        self._started = False
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        self._progress.update(self._task, completed=done, total=total)
+        if total is not None and done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self._started:
+            self._progress.stop()
+            self._started = False
+
+
+def progress_for(description: str) -> _RichProgress | None:
+    """A progress bar for slow work, or ``None`` with --quiet or when stderr is not a terminal."""
+    if state.quiet or not console_err.is_terminal:
+        return None
+    return _RichProgress(description)

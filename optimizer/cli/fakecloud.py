@@ -1,9 +1,141 @@
-"""CLI commands: fakecloud."""
+"""CLI commands: ``optimizer fakecloud serve``, the simulated Fox ESS cloud on 127.0.0.1."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from datetime import datetime
+from types import FrameType
+
 import typer
+
+from optimizer.cli.common import JsonOption, console_err, emit_json, state
+from optimizer.errors import UsageError
+from optimizer.fakecloud import DEFAULT_API_KEY, FakeCloud, FakeCloudConfig, parse_fault_spec
+from optimizer.fakecloud.state import RequestRecord
+
+DEFAULT_PORT = 8765
+
+fakecloud_app = typer.Typer(
+    name="fakecloud",
+    help="The simulated Fox ESS cloud: try the tool, or test a client, without an account.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``fakecloud`` group to ``app``."""
+    app.add_typer(fakecloud_app, name="fakecloud")
+
+
+def _parse_start(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--start: cannot read {text!r}; use an ISO-8601 datetime with an offset") from None
+    if value.tzinfo is None:
+        raise UsageError(f"--start: {text!r} has no offset; add Z or +01:00")
+    return value
+
+
+def _access_line(record: RequestRecord) -> None:
+    if state.quiet:
+        return
+    outcome = f"errno {record.errno}" if record.errno is not None else f"HTTP {record.status or '-'}"
+    fault = f"  [fault: {record.fault}]" if record.fault else ""
+    line = f"{record.at:%Y-%m-%d %H:%M:%S}  {record.method} {record.path}  {outcome}{fault}"
+    console_err.print(line, markup=False, soft_wrap=True)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGINT and SIGTERM stop the server like Ctrl-C, also when started in the background (where a shell
+    leaves SIGINT ignored) or by a service manager."""
+    raise KeyboardInterrupt
+
+
+def _banner(cloud: FakeCloud, config: FakeCloudConfig) -> str:
+    lines = [f"Simulated Fox ESS cloud at {cloud.base_url}", f"  API key:    {cloud.api_key}"]
+    for device in cloud.state.devices.values():
+        model = device.spec.model
+        support = "scheduler v1" if model.scheduler else "no scheduler"
+        lines.append(
+            f"  inverter:   {device.sn}  {model.device_type}, {device.spec.battery.capacity_kwh:g} kWh, "
+            f"{support}, {device.timezone}"
+        )
+    limits = "throttle on" if config.throttle else "throttle off"
+    quota = config.daily_quota_per_inverter
+    lines += [
+        f"  time:       {cloud.now():%Y-%m-%d %H:%M} UTC (simulated, ×{config.speed:g}); {limits}; "
+        f"quota {quota if quota is not None else 'unlimited'} calls/inverter/day",
+        *[f"  fault:      {f.describe()}" for f in cloud.faults.pending()],
+        "Point the optimizer (or any Fox ESS client) at it:",
+        f"  export FOXESS_BASE_URL={cloud.base_url}",
+        f"  export FOXESS_API_KEY={cloud.api_key}",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+@fakecloud_app.command("serve")
+def serve(
+    port: int = typer.Option(DEFAULT_PORT, "--port", "-p", min=0, max=65535, help="TCP port; 0 picks a free one."),
+    api_key: str = typer.Option(DEFAULT_API_KEY, "--api-key", help="The API key clients must sign with."),
+    speed: float = typer.Option(1.0, "--speed", min=0.0, help="Simulated seconds per real second (0 freezes)."),
+    fault: list[str] = typer.Option(
+        [], "--fault", help="Inject a fault: PATH=WHAT[:COUNT], e.g. /op/v1/device/scheduler/enable=44098:2."
+    ),
+    start: str | None = typer.Option(None, "--start", help="Simulated start time (ISO-8601); default: now."),
+    history_days: int = typer.Option(14, "--history-days", min=0, help="Days of past the inverters have."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the server's random choices (group slot order)."),
+    throttle: bool = typer.Option(True, "--throttle/--no-throttle", help="Per-path 1 s / 2 s limits (40400)."),
+    quota: int = typer.Option(1440, "--quota", min=0, help="Daily calls per inverter (40402); 0: unlimited."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Run the simulated Fox ESS cloud on 127.0.0.1 until Ctrl-C; print its base URL and API key."""
+    config = FakeCloudConfig(
+        api_key=api_key,
+        speed=speed,
+        start=_parse_start(start),
+        seed=seed,
+        history_days=history_days,
+        port=port,
+        throttle=throttle,
+        daily_quota_per_inverter=quota or None,
+    )
+    faults = [parse_fault_spec(spec) for spec in fault]
+    cloud = FakeCloud(config)
+    for item in faults:
+        cloud.faults.add(item)
+    cloud.start()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _interrupt) for sig in _STOP_SIGNALS} if in_main else {}
+    cloud.requests.subscribe(_access_line)
+    try:
+        if json_out:
+            emit_json(
+                {
+                    "base_url": cloud.base_url,
+                    "api_key": cloud.api_key,
+                    "devices": [
+                        {"sn": d.sn, "model": d.spec.model.device_type, "scheduler": d.spec.model.scheduler}
+                        for d in cloud.state.devices.values()
+                    ],
+                    "simulated_now": cloud.now().isoformat(),
+                }
+            )
+        else:
+            sys.stdout.write(_banner(cloud, config) + "\n")
+            sys.stdout.flush()
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console_err.print("stopping the simulated cloud", markup=False)
+    finally:
+        cloud.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

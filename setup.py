@@ -1,0 +1,43 @@
+"""Packaging hook: ship the top-level ``tariffs/`` library inside the wheel.
+
+All metadata lives in ``pyproject.toml``. This file only extends ``build_py`` so that the repository's
+``tariffs/`` folder (tariff TOMLs, price files, README, JSON Schema) is copied to
+``optimizer/tariffs/_shipped/`` in the build, where :mod:`optimizer.tariffs.library` finds it after a plain
+``pip install``. Editable installs and checkouts read ``tariffs/`` directly and skip the copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+LIBRARY = Path(__file__).resolve().parent / "tariffs"
+TARGET = Path("optimizer") / "tariffs" / "_shipped"
+
+
+class BuildPyWithTariffs(build_py):
+    """``build_py`` that also copies the shipped tariff library into the package."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        if not (LIBRARY / "tariff.schema.json").is_file():
+            raise FileNotFoundError(f"the tariff library {LIBRARY} is missing (tariff.schema.json not found)")
+        target = Path(self.build_lib) / TARGET
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(LIBRARY, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
+        outputs = list(super().get_outputs(include_bytecode))
+        target = Path(self.build_lib) / TARGET
+        if target.exists():
+            outputs += [str(p) for p in sorted(target.rglob("*")) if p.is_file()]
+        return outputs
+
+
+setup(cmdclass={"build_py": BuildPyWithTariffs})
