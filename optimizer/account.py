@@ -3,19 +3,27 @@
 With credentials (``$FOXESS_API_KEY``, ``[foxess] api_key`` or an OAuth token file) the client talks to
 ``$FOXESS_BASE_URL`` / ``[foxess] base_url``. Without any, and with no base URL override, the command runs
 against the **simulated Fox ESS cloud** started in-process on 127.0.0.1, so that a new user sees the whole
-tool work before creating an API key. The user is told which one is in use.
+tool work before creating an API key. The user is told which one is in use. The embedded cloud keeps its
+inverters' schedules in ``<data dir>/simulated-cloud.json`` between commands, so that ``run --push`` twice
+behaves as against a real account: the second run finds the schedule in place and writes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optimizer.config import DEFAULT_BASE_URL, ENV_BASE_URL, Config
 from optimizer.errors import ConfigError
 from optimizer.foxess import ApiKeyAuth, FoxEssClient, client_from_config, has_credentials
+
+if TYPE_CHECKING:
+    from optimizer.fakecloud import FakeCloud
 
 
 @dataclass
@@ -25,13 +33,38 @@ class Account:
     client: FoxEssClient
     simulated: bool
     base_url: str
-    cloud: object | None = None  # the embedded FakeCloud, when simulated
+    cloud: FakeCloud | None = None  # the embedded simulated cloud
 
 
 def wants_simulation(config: Config) -> bool:
     """No credentials and no base URL override: use the built-in simulated cloud."""
     overridden = bool(os.environ.get(ENV_BASE_URL)) or config.foxess.base_url != DEFAULT_BASE_URL
     return not has_credentials(config) and not overridden
+
+
+SIMULATED_STATE_FILE = "simulated-cloud.json"
+
+
+def _restore_simulated(cloud: FakeCloud, path: Path) -> None:
+    """Give the embedded cloud's inverters the schedules they held at the end of the previous command."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # first run, or an unreadable file: start from the defaults
+    for sn, state in saved.get("schedulers", {}).items():
+        try:
+            cloud.device(sn).scheduler.restore((bool(state["enable"]), list(state["slots"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+
+
+def _save_simulated(cloud: FakeCloud, path: Path) -> None:
+    schedulers = {}
+    for sn in (cloud.hybrid_sn, cloud.plain_sn):
+        enable, slots = cloud.device(sn).scheduler.snapshot()
+        schedulers[sn] = {"enable": enable, "slots": slots}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"schedulers": schedulers}, indent=1), encoding="utf-8")
 
 
 @contextmanager
@@ -41,12 +74,15 @@ def open_account(config: Config) -> Iterator[Account]:
         from optimizer.fakecloud import FakeCloud, FakeCloudConfig
 
         cloud = FakeCloud(FakeCloudConfig.for_embedded())
+        state_file = config.data_dir / SIMULATED_STATE_FILE
         base_url = cloud.start()
+        _restore_simulated(cloud, state_file)
         client = FoxEssClient(base_url, ApiKeyAuth(cloud.api_key), throttle=False, timeout_s=30.0)
         try:
             yield Account(client=client, simulated=True, base_url=base_url, cloud=cloud)
         finally:
             client.close()
+            _save_simulated(cloud, state_file)
             cloud.stop()
         return
     if not has_credentials(config):

@@ -27,7 +27,7 @@ from optimizer.inputs import history_on_grid
 from optimizer.model import PlanInputs
 from optimizer.scheduler import SchedulerProperties
 from optimizer.simulate import SimResult, no_battery_cost, simulate
-from optimizer.solve import solve_plan
+from optimizer.solve import PlanResult, solve_plan
 from optimizer.tariffs import load_prices
 from optimizer.timegrid import local_day_index
 
@@ -80,22 +80,49 @@ class BacktestResult:
         }
 
 
+def _plan(
+    config: Config,
+    index: pd.DatetimeIndex,
+    load_kw: pd.Series,
+    pv_kw: pd.Series,
+    prices: tuple[pd.Series, pd.Series],
+    soc_pct: float,
+) -> PlanResult:
+    inputs = PlanInputs(
+        index=index,
+        import_price=prices[0],
+        export_price=prices[1],
+        load_kw=load_kw,
+        pv_kw=pv_kw,
+        battery=config.battery,
+        grid=config.grid,
+        initial_soc_pct=soc_pct,
+        terminal_value_per_kwh=config.planner.terminal_value_per_kwh,
+    )
+    return solve_plan(inputs, solver=config.planner.solver, time_limit_s=config.planner.time_limit_s)
+
+
 def _replay(
     config: Config,
     properties: SchedulerProperties,
-    slots: pd.DataFrame,
+    plan: PlanResult,
     actual: pd.DataFrame,
     prices: tuple[pd.Series, pd.Series],
     soc_pct: float,
 ) -> SimResult:
+    """Compile ``plan`` into groups and run them against what really happened."""
     compiled = compile_plan(
-        slots,
+        plan.slots,
         initial_soc_pct=soc_pct,
         battery=config.battery,
         grid=config.grid,
         timezone=config.site.timezone,
         properties=properties,
-        options=CompileOptions(max_groups=config.schedule.max_groups, gap_fill=config.schedule.gap_fill),
+        options=CompileOptions(
+            max_groups=config.schedule.max_groups,
+            gap_fill=config.schedule.gap_fill,
+            terminal_value_per_kwh=plan.terminal_value_per_kwh,
+        ),
     )
     return simulate(
         compiled.groups,
@@ -108,21 +135,6 @@ def _replay(
         soc_pct,
         config.site.timezone,
     )
-
-
-def _plan_slots(config: Config, index: pd.DatetimeIndex, load: pd.Series, pv: pd.Series, prices, soc: float):
-    inputs = PlanInputs(
-        index=index,
-        import_price=prices[0],
-        export_price=prices[1],
-        load_kw=load,
-        pv_kw=pv,
-        battery=config.battery,
-        grid=config.grid,
-        initial_soc_pct=soc,
-        terminal_value_per_kwh=config.planner.terminal_value_per_kwh,
-    )
-    return solve_plan(inputs, solver=config.planner.solver, time_limit_s=config.planner.time_limit_s).slots
 
 
 def run_backtest(
@@ -160,9 +172,9 @@ def run_backtest(
         load_fc = forecast_load(past, index, timezone=tz)
         pv_fc = forecast_pv(past, index, timezone=tz)
 
-        planned = _plan_slots(config, index, load_fc, pv_fc, prices, soc["planner"])
+        planned = _plan(config, index, load_fc, pv_fc, prices, soc["planner"])
         planner = _replay(config, properties, planned, actual, prices, soc["planner"])
-        ideal = _plan_slots(config, index, actual["load_kw"], actual["pv_kw"], prices, soc["perfect"])
+        ideal = _plan(config, index, actual["load_kw"], actual["pv_kw"], prices, soc["perfect"])
         perfect = _replay(config, properties, ideal, actual, prices, soc["perfect"])
         selfuse = simulate(
             None,

@@ -6,13 +6,16 @@ force an expensive one later. This module proposes a schedule chosen globally in
 
 * positions are the boundaries between the runs of the fine schedule (the plan's own modes after lossless
   folding), so a group always starts and ends on a run boundary;
-* a state is ``(position, groups used)`` and holds up to :data:`BEAM` partial schedules, each with its
-  simulated cost so far and the battery energy it leaves (the SoC is carried forward, so a partial schedule
-  is simulated exactly as the inverter would run it);
-* from a state, a group with setting ``X`` (a setting of one of the next :data:`MAX_SPAN` runs, a
-  combination of them, or the gap setting) extends over 1, 2, … runs; each extension costs one more run of
-  simulation, so the whole search is linear in the horizon per state and setting;
-* partial schedules at a state are ranked by cost − terminal value × stored energy.
+* a state is ``(position, groups used)`` and holds partial schedules, each with its simulated cost so far
+  and the battery energy it leaves (the SoC is carried forward, so a partial schedule is simulated exactly
+  as the inverter would run it);
+* the value of stored energy mid-day is unknown, so a state keeps the cost/energy Pareto front of its
+  partial schedules, thinned to :data:`BEAM` (the cheapest, the fullest and evenly spaced ones between);
+* from a state, a group with setting ``X`` (a setting of one of the next :data:`MAX_SPAN` runs, an
+  alternative of one, a combination of them, or the gap setting) extends over 1, 2, … runs; each extension
+  costs one more run of simulation, so the search is linear in the horizon per state and setting; ``X``
+  equal to the previous group's setting continues that group at no extra group;
+* complete schedules are ranked by cost − terminal value × stored energy.
 
 The best complete schedule within the budget is returned as cell labels; the caller polishes it with exact
 moves and keeps it only if it simulates cheaper than the greedy result. Slots are replayed in cell order,

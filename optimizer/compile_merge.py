@@ -5,16 +5,17 @@ simulated cost of the window (import − export + wear, :func:`optimizer.simulat
 energy left in the battery at the window's end valued at ``terminal_value_per_kwh``, so that a schedule
 that keeps energy for tomorrow is not counted as a loss.
 
-1. **Polish** the plan's own labels (a run's setting swapped for an alternative that simulates cheaper),
-   then fold every merge that costs nothing: the *fine* schedule.
+1. **Alternatives** for the plan's own labels (each run once: a setting swapped for an alternative that
+   simulates cheaper), then every merge that costs nothing folded in: the *fine* schedule.
 2. **Merge.** Every move that removes at least one group is evaluated by simulation: a span of adjacent
    runs taking one setting (one of the runs' own, or a combination: the larger power with the higher
    target or the lower floor), clock neighbours across the window's start joined, a run dropped to the
    gap setting. The move with the least extra cost per group removed is applied while the schedule has
    more groups than allowed; moves that cost nothing (or save) are applied regardless. This chooses the
    merges that cost least, not the first ones.
-3. **Polish** again with moves that keep within the limit: a run boundary moved anywhere between its
-   neighbours, a run's setting swapped for an alternative, small steps of its SoC target, floor or power.
+3. **Polish** with moves that keep within the limit: a run boundary moved by up to :data:`SHIFT_CELLS`
+   cells, a run's setting swapped for an alternative, small steps of its SoC target, floor or power; the
+   best improving move is applied until none improves.
 4. When the fine schedule needed more groups than allowed, a global proposal (:mod:`optimizer.compile_dp`)
    is polished the same way, and the cheaper of the two schedules wins (windows of at most
    :data:`GLOBAL_SEARCH_SLOTS` slots).

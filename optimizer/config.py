@@ -117,7 +117,7 @@ class PlannerConfig(_Section):
 
 
 class ScheduleConfig(_Section):
-    gap_fill: Literal["selfuse", "base", "auto"] = "selfuse"
+    gap_fill: Literal["selfuse", "base", "auto"] = "auto"
     max_groups: int = Field(8, ge=1, le=8)
 
 

@@ -8,7 +8,6 @@ SoC. Pushing adds ``scheduler/enable``, ``scheduler/set/flag`` and the read-back
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 import pandas as pd
 
@@ -27,8 +26,7 @@ from optimizer.timegrid import floor_to_slot, parse_time_arg
 def account_now(account: Account) -> pd.Timestamp:
     """The current time as the account sees it (the simulated cloud has its own clock)."""
     if account.simulated and account.cloud is not None:
-        now: datetime = account.cloud.now()  # type: ignore[attr-defined]
-        return pd.Timestamp(now).tz_convert("UTC")
+        return pd.Timestamp(account.cloud.now()).tz_convert("UTC")
     return pd.Timestamp.now(tz="UTC")
 
 

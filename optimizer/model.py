@@ -231,8 +231,10 @@ def required_exclusivity(inputs: PlanInputs, terminal_value_per_kwh: float) -> E
     the lazy check in :func:`optimizer.solve.solve_plan`.
 
     **Clipping only at the export limit**: the inverter clips PV only when the load, the battery and the
-    export limit cannot take it. Clipping below the limit is never better than exporting while ``X_t > 0``, so
-    decisions go only where ``X_t ≤ 0`` and ``S_t > 0`` (and the export limit is above 0).
+    export limit cannot take it. Clipping pays only where AC energy has a negative value: a free LP clips below
+    the limit instead of exporting where ``X_t ≤ 0``, and instead of importing less where ``P_t < 0`` (in an
+    import mode, exporting more is not an option). Decisions go where ``S_t > 0`` and ``X_t ≤ 0`` or
+    ``P_t < 0`` (and the export limit is above 0).
     """
     p = inputs.import_price.to_numpy(dtype=float)
     x = inputs.export_price.to_numpy(dtype=float)
@@ -240,7 +242,7 @@ def required_exclusivity(inputs: PlanInputs, terminal_value_per_kwh: float) -> E
     can_export = inputs.grid.export_limit_kw > 0
     n = len(p)
 
-    curtail = np.flatnonzero((x <= 0) & (pv > 0)) if can_export else np.array([], dtype=int)
+    curtail = np.flatnonzero(((x <= 0) | (p < 0)) & (pv > 0)) if can_export else np.array([], dtype=int)
     if can_export:
         imp_exp = (x > p).copy()
         imp_exp[curtail] |= p[curtail] < 0

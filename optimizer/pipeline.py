@@ -200,6 +200,7 @@ def solve_and_compile(
             max_groups=config.schedule.max_groups,
             gap_fill=config.schedule.gap_fill,
             fd_pwr_cap_w=device.fd_pwr_cap_w,
+            terminal_value_per_kwh=result.terminal_value_per_kwh,
         ),
     )
     validate_groups(compiled.groups, device.properties, max_groups=config.schedule.max_groups)
@@ -226,6 +227,7 @@ def solve_and_compile(
         slot_minutes=slot_minutes,
         api_calls=api_calls,
         timings={"solve_s": solve_s, "total_s": time.perf_counter() - t0},
+        notes=list(compiled.notes),
     )
 
 

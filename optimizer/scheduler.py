@@ -272,7 +272,7 @@ class GroupValidationError(ScheduleValidationError):
         shown = "; ".join(str(v) for v in self.violations[:6])
         more = f"; and {count - 6} more" if count > 6 else ""
         super().__init__(
-            f"schedule failed validation ({count} problem{'s' if count != 1 else ''}): {shown}{more}",
+            f"schedule failed validation ({count} problem{'s' if count != 1 else ''}): {shown}{more}.",
             hint="Nothing was sent to the inverter.",
         )
 
@@ -333,6 +333,51 @@ def _check_group(index: int, raw: Mapping[str, Any], properties: SchedulerProper
     return found
 
 
+def _span(raw: Any) -> tuple[int, int] | None:
+    """``(start, end_exclusive)`` in minutes of the day of an enabled, non-placeholder group with valid clock
+    fields; ``None`` for anything else (its own violations are reported separately)."""
+    if isinstance(raw, SchedulerGroup):
+        raw = raw.wire()
+    if not isinstance(raw, Mapping) or raw.get("enable") != 1 or raw.get("workMode") == INVALID_MODE:
+        return None
+    values: list[int] = []
+    for key in ("startHour", "startMinute", "endHour", "endMinute"):
+        value = raw.get(key)
+        low, high = _CLOCK_BOUNDS[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            return None
+        values.append(value)
+    start, end = values[0] * 60 + values[1], values[2] * 60 + values[3] + 1
+    return (start, end) if end > start else None
+
+
+def _overlaps(groups: Sequence[Any]) -> list[Violation]:
+    """Enabled groups that start before an earlier-starting enabled group has ended."""
+    spans = sorted(
+        ((span, index, group) for index, group in enumerate(groups) if (span := _span(group)) is not None),
+        key=lambda item: (item[0], item[1]),
+    )
+    found: list[Violation] = []
+    latest: tuple[tuple[int, int], int, Any] | None = None
+    for span, index, group in spans:
+        raw = group.wire() if isinstance(group, SchedulerGroup) else group
+        if latest is not None and span[0] < latest[0][1]:
+            other = latest[2].wire() if isinstance(latest[2], SchedulerGroup) else latest[2]
+            found.append(
+                Violation(
+                    index,
+                    "start",
+                    f"{raw['startHour']:02d}:{raw['startMinute']:02d}",
+                    f"after {other['endHour']:02d}:{other['endMinute']:02d}, the end of groups[{latest[1]}] "
+                    f"({group_label(other)}): enabled groups may not overlap",
+                    group_label(raw),
+                )
+            )
+        if latest is None or span[1] > latest[0][1]:
+            latest = (span, index, group)
+    return found
+
+
 def validate_groups(
     groups: Sequence[SchedulerGroup | Mapping[str, Any]],
     properties: SchedulerProperties,
@@ -368,23 +413,7 @@ def validate_groups(
             for err in exc.errors(include_url=False):
                 field = ".".join(str(p) for p in err.get("loc", ()))
                 violations.append(Violation(index, field, err.get("input"), err.get("msg", "")))
-    active = sorted((p for p in parsed if p[1].is_active), key=lambda p: p[1].sort_key())
-    latest: tuple[int, SchedulerGroup] | None = None
-    for index, group in active:
-        if latest is not None and group.start_minute_of_day < latest[1].end_minute_of_day:
-            other = latest[1]
-            violations.append(
-                Violation(
-                    index,
-                    "start",
-                    f"{group.startHour:02d}:{group.startMinute:02d}",
-                    f"after {other.endHour:02d}:{other.endMinute:02d}, the end of groups[{latest[0]}] "
-                    f"({group_label(other.wire())}): enabled groups may not overlap",
-                    group_label(group.wire()),
-                )
-            )
-        if latest is None or group.end_minute_of_day > latest[1].end_minute_of_day:
-            latest = (index, group)
+    violations.extend(_overlaps(groups))
     if violations:
         raise GroupValidationError(violations)
     return sorted((g for _, g in parsed), key=SchedulerGroup.sort_key)

@@ -1,16 +1,17 @@
 """Solve the planner's model and extract the plan: HiGHS by default, CBC as the fallback.
 
-:func:`solve_plan` is the entry point. It builds the model (:mod:`optimizer.model`), runs the solver, checks
-the solver's *real* status (pulp reports "Optimal" for a time-limited MIP that merely found a feasible point),
-extracts a per-slot DataFrame and checks it for opposite flows in one slot. Should a slot without a binary show
-charge and discharge, import and export, or clipping below the export limit (a tie the theory of
-:func:`optimizer.model.required_exclusivity` allows), the binaries are added there and the model is solved
-again; the third round has binaries everywhere. The plan returned is therefore optimal for the model with
-exclusivity in *every* slot, and free of opposite flows exactly (noise below 1e-7 kW is set to 0).
+:func:`solve_plan` is the entry point: build (:mod:`optimizer.model`), solve (:func:`run_solver`), extract
+(:func:`extract_slots`), each timed. The solver's *real* status is read (pulp reports "Optimal" for a MIP that
+stopped at its time limit with a mere feasible point). The extracted plan is checked for opposite flows in one
+slot (:func:`find_violations`): should a slot whose mode was left free show charge and discharge, import and
+export, or clipping below the export limit (a tie the argument of
+:func:`optimizer.model.required_exclusivity` allows), that decision is added there and the model solved again;
+the last of :data:`MAX_ROUNDS` rounds decides every slot. The plan returned is therefore optimal for the model
+with exclusivity in *every* slot, and free of opposite flows exactly (noise below 1e-7 kW is set to 0).
 
 Errors: :class:`InfeasibleError` (exit 7) naming the constraint family at fault (found by solving an elastic
 variant that measures each family's shortfall), :class:`SolveError` for a time limit without a proven optimum,
-a missing or failing solver, and :class:`UsageError` for an unknown solver name.
+a missing or failing solver, and :class:`UsageError` for an unknown solver name or a bad argument.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ from optimizer.errors import InfeasibleError, SolveError, UsageError
 from optimizer.model import BlockVars, Exclusivity, PlanInputs, PlanModel, build_model, required_exclusivity
 
 __all__ = [
+    "HIGHS_OPTIONS",
+    "MAX_ROUNDS",
     "MIP_ABS_GAP",
     "MIP_REL_GAP",
+    "SLOT_COLUMNS",
     "SOLVER_NOISE_KW",
     "PlanResult",
     "SolveStatus",
@@ -42,6 +46,8 @@ __all__ = [
     "available_solvers",
     "extract_slots",
     "find_violations",
+    "plan_cost",
+    "resolve_solver",
     "run_solver",
     "solve_plan",
 ]
@@ -50,13 +56,22 @@ MIP_REL_GAP = 1e-9
 """Relative MIP gap: the cost is proven optimal to 1e-9 of its size."""
 
 MIP_ABS_GAP = 1e-4
-"""Absolute MIP gap [currency]: far below the 0.01 the plan's cost is reported to."""
+"""Absolute MIP gap [currency]: the solver stops once its plan is proven within 0.0001 of the optimum, far
+below the 0.01 the plan's cost is reported to."""
+
+HIGHS_OPTIONS: dict[str, bool | float | int | str] = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+"""HiGHS options: its sub-MIP heuristics (RINS, RENS, root reduced cost) find nothing branch and bound does not
+find at once on these models, yet took most of the time (measured with ``bench/planner_bench.py``)."""
 
 SOLVER_NOISE_KW = 1e-7
 """Flows below this [kW] are solver noise and are set to exactly 0 in the extracted plan."""
 
 MAX_ROUNDS = 4
-"""Solve rounds: the required binaries, then those plus the slots found violated, lastly binaries everywhere."""
+"""Solve rounds: the required decisions, then those plus the slots found violated, lastly every decision."""
 
 SLOT_COLUMNS = (
     "import_price",
@@ -96,8 +111,9 @@ class Timings:
 class PlanResult:
     """An optimal plan.
 
-    ``objective`` [currency] is the model's objective (cost minus the terminal credit ``V · e_T``); ``cost``
-    [currency] is import cost − export revenue + degradation over the horizon, terminal credit excluded.
+    ``objective`` [currency] is the model's objective, cost minus the terminal credit ``V · e_T`` (computed from
+    the extracted plan, so that it matches ``slots`` exactly); ``cost`` [currency] is import cost − export
+    revenue + degradation over the horizon, terminal credit excluded.
     ``slots`` is indexed by the inputs' index with the columns of :data:`SLOT_COLUMNS` (``soc_pct`` at the END
     of each slot). ``integer_vars`` counts the mode decisions (integer variables) of the final round;
     ``rounds`` the solves.
@@ -229,14 +245,23 @@ def _cbc_status(status: int, sol_status: int) -> SolveStatus:
     return SolveStatus.ERROR
 
 
-def run_solver(model: PlanModel, solver: str, time_limit_s: float) -> SolverOutcome:
-    """Solve ``model.problem`` in place with ``solver`` (``"highs"`` or ``"cbc"``) within ``time_limit_s``."""
+def run_solver(
+    model: PlanModel, solver: str, time_limit_s: float, *, mip_gap_abs: float = MIP_ABS_GAP
+) -> SolverOutcome:
+    """Solve ``model.problem`` in place with ``solver`` (``"highs"`` or ``"cbc"``) within ``time_limit_s``.
+
+    ``mip_gap_abs`` [currency]: stop once the plan is proven this close to the optimum (or within
+    :data:`MIP_REL_GAP` relative).
+    """
     problem = model.problem
     started = time.perf_counter()
     try:
         if solver == "highs":
             _silence_highs_banner()
-            problem.solve(pulp.HiGHS(msg=False, gapRel=MIP_REL_GAP, gapAbs=MIP_ABS_GAP, timeLimit=float(time_limit_s)))
+            highs_solver = pulp.HiGHS(
+                msg=False, gapRel=MIP_REL_GAP, gapAbs=mip_gap_abs, timeLimit=float(time_limit_s), **HIGHS_OPTIONS
+            )
+            problem.solve(highs_solver)
             highs = problem.solverModel
             status = _highs_status(highs.getModelStatus())
             detail = f"HiGHS model status {highs.modelStatusToString(highs.getModelStatus())}"
@@ -245,7 +270,7 @@ def run_solver(model: PlanModel, solver: str, time_limit_s: float) -> SolverOutc
             if path is None:
                 raise SolveError("the cbc solver is not available here")
             cbc = pulp.COIN_CMD(
-                path=path, msg=False, gapRel=MIP_REL_GAP, gapAbs=MIP_ABS_GAP, timeLimit=max(1, math.ceil(time_limit_s))
+                path=path, msg=False, gapRel=MIP_REL_GAP, gapAbs=mip_gap_abs, timeLimit=max(1, math.ceil(time_limit_s))
             )
             problem.solve(cbc)
             status = _cbc_status(problem.status, problem.sol_status)
@@ -464,10 +489,11 @@ def diagnose_infeasibility(
     if shortfall_kw.size and shortfall_kw.max() > 1e-6:
         short = np.flatnonzero(shortfall_kw > 1e-6)
         first = inputs.index[short[0]]
+        total_kwh = float(shortfall_kw.sum()) * model.dt_h
         parts.append(
             f"import_limit: the load cannot be met within the grid import limit of "
-            f"{inputs.grid.import_limit_kw:g} kW, even with PV and the battery: short by up to "
-            f"{shortfall_kw.max():.2f} kW in {short.size} slot(s), first at {first.isoformat()}"
+            f"{inputs.grid.import_limit_kw:g} kW, even with PV and the battery: {total_kwh:.2f} kWh short "
+            f"in all, first at {first.isoformat()}"
         )
         hints.append("Check [grid] import_limit_kw and the load forecast.")
     end_short_kwh = (model.end_slack.varValue or 0.0) if model.end_slack is not None else 0.0
@@ -490,14 +516,19 @@ def diagnose_infeasibility(
 # ----- the entry point --------------------------------------------------------------------------------------------
 
 
-def solve_plan(inputs: PlanInputs, *, solver: str = "auto", time_limit_s: float = 30.0) -> PlanResult:
+def solve_plan(
+    inputs: PlanInputs, *, solver: str = "auto", time_limit_s: float = 30.0, mip_gap_abs: float = MIP_ABS_GAP
+) -> PlanResult:
     """Plan ``inputs`` optimally.
 
     ``solver``: ``"auto"`` (HiGHS if available, else CBC), ``"highs"`` or ``"cbc"``. ``time_limit_s`` bounds the
-    whole solve (all rounds). Raises :class:`InfeasibleError` (exit 7) naming the constraint family at fault,
+    whole solve (all rounds). ``mip_gap_abs`` [currency]: the optimality proof the solver must reach (default
+    :data:`MIP_ABS_GAP`). Raises :class:`InfeasibleError` (exit 7) naming the constraint family at fault,
     :class:`SolveError` on a time limit without a proven optimum or a solver failure.
     """
     started = time.perf_counter()
+    if not (isinstance(mip_gap_abs, int | float) and math.isfinite(mip_gap_abs) and mip_gap_abs >= 0):
+        raise UsageError(f"mip_gap_abs: must be a non-negative number of currency units, got {mip_gap_abs!r}")
     if not (isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s) and time_limit_s > 0):
         raise UsageError(f"time_limit_s: must be a positive number of seconds, got {time_limit_s!r}")
     name = resolve_solver(solver)
@@ -512,7 +543,7 @@ def solve_plan(inputs: PlanInputs, *, solver: str = "auto", time_limit_s: float 
         remaining = time_limit_s - (time.perf_counter() - started)
         if remaining <= 0:
             raise _time_limit_error(name, time_limit_s)
-        outcome = run_solver(model, name, remaining)
+        outcome = run_solver(model, name, remaining, mip_gap_abs=mip_gap_abs)
         solve_s += outcome.solve_s
         if outcome.status is SolveStatus.INFEASIBLE:
             raise diagnose_infeasibility(inputs, value, name, time_limit_s)

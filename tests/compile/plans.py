@@ -98,8 +98,3 @@ def plan_cost(plan: pd.DataFrame) -> float:
     return float(
         ((plan["grid_import_kw"] * plan["import_price"]) - (plan["grid_export_kw"] * plan["export_price"])).sum() * dt_h
     )
-
-
-def self_use_discharge(load_kw: np.ndarray, pv_kw: np.ndarray, soc_floor_reached: np.ndarray) -> np.ndarray:
-    """Discharge [kW] that covers the deficit where ``soc_floor_reached`` is False."""
-    return np.where(soc_floor_reached, 0.0, np.clip(load_kw - pv_kw, 0.0, None))

@@ -108,6 +108,13 @@ def test_overlaps_between_enabled_groups_even_when_not_adjacent_in_order() -> No
     assert len(validate_groups([long, disabled], V1_PROPERTIES)) == 2
 
 
+def test_a_group_with_a_bad_field_is_still_checked_for_overlaps() -> None:
+    long = group(startHour=0, endHour=9, workMode="SelfUse", fdSoc=10, maxSoc=100)
+    found = problems([long, group(startHour=6, endHour=7, fdSoc=105)])
+    assert [p.split(":")[0] for p in found] == ["groups[1] (ForceCharge 06", "groups[1] (ForceCharge 06"]
+    assert "fdSoc = 105" in found[0] and "enabled groups may not overlap" in found[1]
+
+
 def test_no_group_crosses_midnight() -> None:
     found = problems([group(startHour=23, endHour=1)])
     assert found == [
