@@ -51,12 +51,18 @@ from optimizer.timegrid import ALLOWED_SLOT_MINUTES
 
 __all__ = [
     "IMPORT_SLACK_WEIGHT",
+    "Block",
+    "BlockVars",
     "Exclusivity",
+    "Mode",
+    "ModeVars",
     "PlanInputs",
     "PlanModel",
+    "block_modes",
     "build_model",
     "default_terminal_value",
     "required_exclusivity",
+    "slot_blocks",
 ]
 
 IMPORT_SLACK_WEIGHT = 1000.0
@@ -128,7 +134,7 @@ class PlanInputs:
         series = getattr(self, name)
         if not isinstance(series, pd.Series):
             raise InputError(f"{name}: expected a pandas Series, got {type(series).__name__}")
-        if len(series) != len(self.index) or not series.index.equals(self.index):
+        if len(series) != len(self.index) or not _same_instants(series.index, self.index):
             raise InputError(
                 f"{name}: its index does not match the slot index "
                 f"({len(series)} values from {_first(series.index)}, expected {len(self.index)} "
@@ -172,6 +178,13 @@ class PlanInputs:
         return default_terminal_value(self.import_price, self.battery)
 
 
+def _same_instants(index: pd.Index, slots: pd.DatetimeIndex) -> bool:
+    """Whether ``index`` holds exactly the instants of ``slots`` (any time zone)."""
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+        return False
+    return bool(np.array_equal(index.asi8, slots.asi8))
+
+
 def _first(index: pd.Index) -> str:
     return str(index[0].isoformat()) if len(index) and hasattr(index[0], "isoformat") else "-"
 
@@ -181,7 +194,7 @@ def _check_pct(name: str, value: float, flag: str) -> None:
         raise UsageError(f"{name}: must be a percentage between 0 and 100, got {value!r} (see {flag})")
 
 
-# ----- where binaries are needed -----------------------------------------------------------------------------
+# ----- where decisions are needed -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

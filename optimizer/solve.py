@@ -575,7 +575,7 @@ def solve_plan(
         else:
             exclusivity = Exclusivity.everywhere(len(inputs.index))
     raise SolveError(
-        f"the {name} solver kept returning slots with opposite flows even with binaries in every slot "
+        f"the {name} solver kept returning slots with opposite flows even with every slot decided "
         "(numerical trouble; try the other solver)"
     )
 

@@ -80,7 +80,7 @@ def slot_index(start: pd.Timestamp | datetime, end: pd.Timestamp | datetime, slo
     if end_utc <= start_utc:
         raise UsageError(f"empty horizon: end {end_utc} is not after start {start_utc}")
     index = pd.date_range(start_utc, end_utc, freq=f"{slot_minutes}min", inclusive="left", name="time")
-    return pd.DatetimeIndex(index)
+    return pd.DatetimeIndex(index).as_unit("ns")  # one resolution everywhere (pandas 3 may pick µs)
 
 
 def horizon_index(start: pd.Timestamp, horizon: timedelta, slot_minutes: int) -> pd.DatetimeIndex:

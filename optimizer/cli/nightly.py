@@ -195,11 +195,13 @@ def _print_run(report: Any, push: bool) -> None:
     for d in report.devices:
         groups = "-" if d.outcome is None else str(len(d.outcome.groups))
         saving = "-" if d.expected_savings is None else f"{d.expected_savings:.2f}"
-        result = d.skipped or d.error or "ok"
+        result = d.skipped or (f"failed (exit {d.exit_code})" if d.error else "ok")
         table.add_row(d.sn, groups, saving, str(d.pushed), str(d.writes), str(d.verified), str(d.api_calls), result)
     console.print(table)
     for d in report.devices:
-        if d.push is not None and d.push.unchanged:
+        if d.error:
+            console.print(f"{d.sn}: {d.error}", markup=False)
+        elif d.push is not None and d.push.unchanged:
             console.print(f"{d.sn}: the inverter already holds this schedule; nothing written.", markup=False)
     if not report.devices:
         print("no inverters to plan for", file=sys.stderr)

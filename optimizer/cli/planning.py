@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,91 +131,54 @@ def _first_scheduler_device(client: object, serials: list[str]) -> str:
 def register(app: typer.Typer) -> None:
     """Add plan, push, run, status, doctor and backtest to ``app``."""
 
-    @app.command("plan")
-    def plan_cmd(
-        config_path: Path | None = ConfigOption,
-        as_json: bool = JsonOption,
-        history: Path | None = HistoryOpt,
-        tariff: str | None = TariffOpt,
-        export_tariff: str | None = ExportTariffOpt,
-        start: str | None = StartOpt,
-        horizon: str = HorizonOpt,
-        slot: str | None = SlotOpt,
-        soc: float | None = SocOpt,
-        end_soc: float | None = EndSocOpt,
-        terminal_value: float | None = TerminalOpt,
-        forecast: str = ForecastOpt,
-        device: str | None = DeviceOpt,
-        plot: Path | None = PlotOpt,
-        pv_forecast: Path | None = PvForecastOpt,
-        show_slots: bool = SlotsOpt,
-    ) -> None:
-        """Dry-run: plan, compile and validate the groups, and show them. Writes nothing to any inverter."""
-        config = get_config(config_path)
-        options = _options(
-            history,
-            tariff,
-            export_tariff,
-            start,
-            horizon,
-            slot,
-            soc,
-            end_soc,
-            terminal_value,
-            forecast,
-            device,
-            pv_forecast,
-        )
-        if options.history is not None:
-            from optimizer.pipeline import plan_offline
+    def plan_or_push(push: bool) -> Callable[..., None]:
+        """One command body for ``plan`` (dry-run) and ``push`` (write, read back, verify)."""
 
-            outcome = plan_offline(config, options)
-        else:
-            outcome, _ = _plan_account(config, options, push=False)
-        _show(outcome, as_json, plot, show_slots)
+        def command(
+            config_path: Path | None = ConfigOption,
+            as_json: bool = JsonOption,
+            history: Path | None = HistoryOpt,
+            tariff: str | None = TariffOpt,
+            export_tariff: str | None = ExportTariffOpt,
+            start: str | None = StartOpt,
+            horizon: str = HorizonOpt,
+            slot: str | None = SlotOpt,
+            soc: float | None = SocOpt,
+            end_soc: float | None = EndSocOpt,
+            terminal_value: float | None = TerminalOpt,
+            forecast: str = ForecastOpt,
+            device: str | None = DeviceOpt,
+            plot: Path | None = PlotOpt,
+            pv_forecast: Path | None = PvForecastOpt,
+            show_slots: bool = SlotsOpt,
+        ) -> None:
+            config = get_config(config_path)
+            options = _options(
+                history, tariff, export_tariff, start, horizon, slot, soc, end_soc, terminal_value, forecast,
+                device, pv_forecast,
+            )  # fmt: skip
+            if options.history is not None and not push:
+                from optimizer.pipeline import plan_offline
 
-    @app.command("push")
-    def push_cmd(
-        config_path: Path | None = ConfigOption,
-        as_json: bool = JsonOption,
-        history: Path | None = HistoryOpt,
-        tariff: str | None = TariffOpt,
-        export_tariff: str | None = ExportTariffOpt,
-        start: str | None = StartOpt,
-        horizon: str = HorizonOpt,
-        slot: str | None = SlotOpt,
-        soc: float | None = SocOpt,
-        end_soc: float | None = EndSocOpt,
-        terminal_value: float | None = TerminalOpt,
-        forecast: str = ForecastOpt,
-        device: str | None = DeviceOpt,
-        plot: Path | None = PlotOpt,
-        pv_forecast: Path | None = PvForecastOpt,
-        show_slots: bool = SlotsOpt,
-    ) -> None:
-        """As plan, then write the groups and the flag (only if they differ), read back and verify."""
-        config = get_config(config_path)
-        options = _options(
-            history,
-            tariff,
-            export_tariff,
-            start,
-            horizon,
-            slot,
-            soc,
-            end_soc,
-            terminal_value,
-            forecast,
-            device,
-            pv_forecast,
-        )
-        outcome, extra = _plan_account(config, options, push=True)
-        _show(outcome, as_json, plot, show_slots, extra)
-        if not as_json and extra is not None:
-            if extra["writes"] == 0:
-                console.print("Nothing written: the inverter already holds this schedule.", markup=False)
+                outcome, extra = plan_offline(config, options), None
             else:
-                console.print(f"Pushed and verified ({extra['writes']} write calls).", markup=False)
+                outcome, extra = _plan_account(config, options, push=push)
+            _show(outcome, as_json, plot, show_slots, extra)
+            if push and not as_json and extra is not None:
+                if extra["writes"] == 0:
+                    console.print("Nothing written: the inverter already holds this schedule.", markup=False)
+                else:
+                    console.print(f"Pushed and verified ({extra['writes']} write calls).", markup=False)
+
+        return command
+
+    app.command(
+        "plan",
+        help="Dry-run: plan, compile and validate the groups, and show them. Writes nothing to any inverter.",
+    )(plan_or_push(push=False))
+    app.command(
+        "push", help="As plan, then write the groups and the flag (only if they differ), read back and verify."
+    )(plan_or_push(push=True))
 
     @app.command("backtest")
     def backtest_cmd(

@@ -107,3 +107,14 @@ def test_errors_carry_the_contract_exit_codes() -> None:
     with pytest.raises(OptimizerError) as bad_input:
         replace(good(), load_kw=good().load_kw * np.nan).validate()
     assert bad_input.value.exit_code == 3
+
+
+def test_series_may_carry_the_same_instants_in_another_time_zone() -> None:
+    inputs = good()
+    local = inputs.load_kw.copy()
+    local.index = local.index.tz_convert("Europe/Paris")
+    replace(inputs, load_kw=local).validate()
+    naive = inputs.load_kw.copy()
+    naive.index = naive.index.tz_localize(None)
+    with pytest.raises(InputError, match=r"^load_kw: its index does not match"):
+        replace(inputs, load_kw=naive).validate()
