@@ -42,22 +42,13 @@ from optimizer.config import BatteryConfig, GridConfig
 from optimizer.errors import ConfigError, InputError
 from optimizer.scheduler import GROUP_COUNT_V1, SchedulerGroup, SchedulerProperties, validate_groups
 from optimizer.simulate import Physics, SimResult, simulate
+from optimizer.solve import SLOT_COLUMNS
 from optimizer.terminal import default_terminal_value
 from optimizer.timegrid import slot_hours
 
-PLAN_COLUMNS = (
-    "import_price",
-    "export_price",
-    "load_kw",
-    "pv_kw",
-    "grid_import_kw",
-    "grid_export_kw",
-    "charge_kw",
-    "discharge_kw",
-    "pv_curtailed_kw",
-    "soc_pct",
-)
-"""The columns of a plan frame (``soc_pct`` is the SoC at the END of each slot)."""
+PLAN_COLUMNS = SLOT_COLUMNS
+"""The columns of a plan frame (the planner's :data:`~optimizer.solve.SLOT_COLUMNS`; ``soc_pct`` at the END
+of each slot)."""
 GapFill = Literal["selfuse", "base", "auto"]
 _REQUIRED = ("import_price", "export_price", "load_kw", "pv_kw", "charge_kw", "discharge_kw", "soc_pct")
 

@@ -181,22 +181,17 @@ def _print_run(report: Any, push: bool) -> None:
                 console.print(f"  {line}", markup=False)
         console.print()
     table = Table(title="optimizer run" + (" --push" if push else " (dry-run: nothing written)"), title_justify="left")
-    for col in (
-        "inverter",
-        "groups",
-        "expected saving",
-        "pushed",
-        "writes",
-        "verified",
-        "API calls",
-        "result",
-    ):
-        table.add_column(col)
+    table.add_column("inverter", no_wrap=True)
+    for col in ("groups", "saving", "pushed", "writes", "verified", "calls"):
+        table.add_column(col, justify="right")
+    table.add_column("result")
     for d in report.devices:
         groups = "-" if d.outcome is None else str(len(d.outcome.groups))
         saving = "-" if d.expected_savings is None else f"{d.expected_savings:.2f}"
         result = d.skipped or (f"failed (exit {d.exit_code})" if d.error else "ok")
-        table.add_row(d.sn, groups, saving, str(d.pushed), str(d.writes), str(d.verified), str(d.api_calls), result)
+        yes_no = ("no", "yes")
+        row = (d.sn, groups, saving, yes_no[d.pushed], str(d.writes), yes_no[d.verified], str(d.api_calls), result)
+        table.add_row(*row)
     console.print(table)
     for d in report.devices:
         if d.error:
