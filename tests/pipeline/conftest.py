@@ -18,7 +18,8 @@ API_KEY = "test-key-7f3c9a1e5b2d4c6f8a0b"
 
 @pytest.fixture
 def cloud() -> Iterator[FakeCloud]:
-    with FakeCloud(FakeCloudConfig(api_key=API_KEY, throttle=False, history_days=10)) as fake:
+    # speed=0 freezes the simulated clock: the SoC does not drift between two runs of one test
+    with FakeCloud(FakeCloudConfig(api_key=API_KEY, throttle=False, history_days=10, speed=0)) as fake:
         yield fake
 
 

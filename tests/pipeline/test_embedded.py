@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli import app
+from optimizer.fakecloud import FakeCloudConfig
 
 SLOT_KEYS = {
     "start",
@@ -39,7 +42,13 @@ def test_plan_json_follows_the_contract() -> None:
     assert doc["cost"]["planned"] <= doc["cost"]["self_use"] + 1e-6
 
 
-def test_run_push_twice_on_the_embedded_cloud_writes_once() -> None:
+def test_run_push_twice_on_the_embedded_cloud_writes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command starts its own embedded cloud; the schedule survives from one to the next."""
+    frozen = datetime(2026, 11, 24, 21, 40, tzinfo=UTC)  # both runs see the same moment (no slot boundary between)
+    original = FakeCloudConfig.for_embedded
+    monkeypatch.setattr(
+        FakeCloudConfig, "for_embedded", classmethod(lambda cls, **kw: original(start=frozen, speed=0, **kw))
+    )
     runner = CliRunner()
     first = runner.invoke(app, ["run", "--push", "--json"])
     assert first.exit_code == 0, first.stderr
