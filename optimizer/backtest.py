@@ -18,15 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.compile import CompileOptions, compile_plan
 from optimizer.config import Config
 from optimizer.errors import HistoryError, UsageError
 from optimizer.forecast import forecast_load, forecast_pv
 from optimizer.history import resample_to_slots
 from optimizer.inputs import history_on_grid
 from optimizer.model import PlanInputs
+from optimizer.pipeline import compile_for, replay
 from optimizer.scheduler import SchedulerProperties
-from optimizer.simulate import SimResult, no_battery_cost, simulate
+from optimizer.simulate import SimResult, no_battery_cost
 from optimizer.solve import PlanResult, solve_plan
 from optimizer.tariffs import load_prices
 from optimizer.timegrid import local_day_index
@@ -111,30 +111,8 @@ def _replay(
     soc_pct: float,
 ) -> SimResult:
     """Compile ``plan`` into groups and run them against what really happened."""
-    compiled = compile_plan(
-        plan.slots,
-        initial_soc_pct=soc_pct,
-        battery=config.battery,
-        grid=config.grid,
-        timezone=config.site.timezone,
-        properties=properties,
-        options=CompileOptions(
-            max_groups=config.schedule.max_groups,
-            gap_fill=config.schedule.gap_fill,
-            terminal_value_per_kwh=plan.terminal_value_per_kwh,
-        ),
-    )
-    return simulate(
-        compiled.groups,
-        actual["load_kw"],
-        actual["pv_kw"],
-        prices[0],
-        prices[1],
-        config.battery,
-        config.grid,
-        soc_pct,
-        config.site.timezone,
-    )
+    groups = compile_for(config, plan, soc_pct, properties).groups
+    return replay(config, groups, actual["load_kw"], actual["pv_kw"], prices, soc_pct)
 
 
 def run_backtest(
@@ -176,17 +154,7 @@ def run_backtest(
         planner = _replay(config, properties, planned, actual, prices, soc["planner"])
         ideal = _plan(config, index, actual["load_kw"], actual["pv_kw"], prices, soc["perfect"])
         perfect = _replay(config, properties, ideal, actual, prices, soc["perfect"])
-        selfuse = simulate(
-            None,
-            actual["load_kw"],
-            actual["pv_kw"],
-            prices[0],
-            prices[1],
-            config.battery,
-            config.grid,
-            soc["self_use"],
-            tz,
-        )
+        selfuse = replay(config, None, actual["load_kw"], actual["pv_kw"], prices, soc["self_use"])
         nobat = no_battery_cost(actual["load_kw"], actual["pv_kw"], prices[0], prices[1], config.grid)
         soc = {
             "self_use": selfuse.end_soc_pct,

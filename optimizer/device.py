@@ -17,8 +17,7 @@ from optimizer.errors import ConfigError, HistoryError, SchedulerUnsupportedErro
 from optimizer.foxess import DeviceSummary, FoxEssClient
 from optimizer.history import read_history_csv, sync_history
 from optimizer.history.sync import ProgressCallback
-from optimizer.inputs import build_horizon
-from optimizer.pipeline import DeviceContext, PlanOptions, PlanOutcome, solve_and_compile
+from optimizer.pipeline import DeviceContext, PlanOptions, PlanOutcome, horizon_for, solve_and_compile
 from optimizer.store import HistoryStore
 from optimizer.timegrid import floor_to_slot, parse_time_arg
 
@@ -104,19 +103,8 @@ def plan_device(
         history = store.series(sn, begin, history_end)
     if history.empty:
         raise HistoryError(f"{sn}: no history stored before {start.isoformat()}; run `optimizer history sync`")
-    horizon = build_horizon(
-        config,
-        history,
-        start=start,
-        horizon=options.horizon,
-        slot_minutes=slot,
-        forecast=options.forecast,
-        tariff=options.tariff,
-        export_tariff=options.export_tariff,
-        soc_pct=options.soc_pct,
-        live_soc_pct=device.live_soc_pct if options.start is None else None,
-        pv_forecast_file=options.pv_forecast,
-    )
+    live = device.live_soc_pct if options.start is None else None
+    horizon = horizon_for(config, history, options, start=start, slot_minutes=slot, live_soc_pct=live)
     return solve_and_compile(
         config,
         horizon,

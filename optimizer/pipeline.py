@@ -160,6 +160,71 @@ def default_properties(config: Config) -> SchedulerProperties:
     )
 
 
+def compile_for(
+    config: Config,
+    result: PlanResult,
+    initial_soc_pct: float,
+    properties: SchedulerProperties,
+    *,
+    fd_pwr_cap_w: int | None = None,
+) -> CompiledSchedule:
+    """Compile a solved plan into groups with the config's ``[schedule]`` settings and the plan's terminal value."""
+    return compile_plan(
+        result.slots,
+        initial_soc_pct=initial_soc_pct,
+        battery=config.battery,
+        grid=config.grid,
+        timezone=config.site.timezone,
+        properties=properties,
+        options=CompileOptions(
+            max_groups=config.schedule.max_groups,
+            gap_fill=config.schedule.gap_fill,
+            fd_pwr_cap_w=fd_pwr_cap_w,
+            terminal_value_per_kwh=result.terminal_value_per_kwh,
+        ),
+    )
+
+
+def replay(
+    config: Config,
+    groups: list[SchedulerGroup] | None,
+    load_kw: pd.Series,
+    pv_kw: pd.Series,
+    prices: tuple[pd.Series, pd.Series],
+    initial_soc_pct: float,
+) -> SimResult:
+    """Run ``groups`` (``None``: plain SelfUse) against load and PV with the site's battery and grid."""
+    return simulate(
+        groups, load_kw, pv_kw, prices[0], prices[1], config.battery, config.grid, initial_soc_pct,
+        config.site.timezone,
+    )  # fmt: skip
+
+
+def horizon_for(
+    config: Config,
+    history: pd.DataFrame,
+    options: PlanOptions,
+    *,
+    start: pd.Timestamp,
+    slot_minutes: int,
+    live_soc_pct: float | None = None,
+) -> HorizonData:
+    """:func:`~optimizer.inputs.build_horizon` with the command-line options."""
+    return build_horizon(
+        config,
+        history,
+        start=start,
+        horizon=options.horizon,
+        slot_minutes=slot_minutes,
+        forecast=options.forecast,
+        tariff=options.tariff,
+        export_tariff=options.export_tariff,
+        soc_pct=options.soc_pct,
+        live_soc_pct=live_soc_pct,
+        pv_forecast_file=options.pv_forecast,
+    )
+
+
 def solve_and_compile(
     config: Config,
     horizon: HorizonData,
@@ -189,32 +254,18 @@ def solve_and_compile(
     t_solve = time.perf_counter()
     result = solve_plan(inputs, solver=config.planner.solver, time_limit_s=config.planner.time_limit_s)
     solve_s = time.perf_counter() - t_solve
-    compiled = compile_plan(
-        result.slots,
-        initial_soc_pct=horizon.initial_soc_pct,
-        battery=config.battery,
-        grid=config.grid,
-        timezone=config.site.timezone,
-        properties=device.properties,
-        options=CompileOptions(
-            max_groups=config.schedule.max_groups,
-            gap_fill=config.schedule.gap_fill,
-            fd_pwr_cap_w=device.fd_pwr_cap_w,
-            terminal_value_per_kwh=result.terminal_value_per_kwh,
-        ),
+    compiled = compile_for(
+        config,
+        result,
+        horizon.initial_soc_pct,
+        device.properties,
+        fd_pwr_cap_w=device.fd_pwr_cap_w,
     )
     validate_groups(compiled.groups, device.properties, max_groups=config.schedule.max_groups)
-    self_use = simulate(
-        None,
-        horizon.load_kw,
-        horizon.pv_kw,
-        horizon.import_price,
-        horizon.export_price,
-        config.battery,
-        config.grid,
+    self_use = replay(
+        config, None, horizon.load_kw, horizon.pv_kw, (horizon.import_price, horizon.export_price),
         horizon.initial_soc_pct,
-        config.site.timezone,
-    )
+    )  # fmt: skip
     nobat = no_battery_cost(horizon.load_kw, horizon.pv_kw, horizon.import_price, horizon.export_price, config.grid)
     return PlanOutcome(
         config=config,
@@ -248,18 +299,7 @@ def plan_offline(config: Config, options: PlanOptions) -> PlanOutcome:
         if options.start
         else default_start(history, tz, options.forecast)
     )
-    horizon = build_horizon(
-        config,
-        history,
-        start=start,
-        horizon=options.horizon,
-        slot_minutes=slot,
-        forecast=options.forecast,
-        tariff=options.tariff,
-        export_tariff=options.export_tariff,
-        soc_pct=options.soc_pct,
-        pv_forecast_file=options.pv_forecast,
-    )
+    horizon = horizon_for(config, history, options, start=start, slot_minutes=slot)
     device = DeviceContext(sn=None, properties=default_properties(config))
     return solve_and_compile(config, horizon, device, options, slot, started=t0)
 
