@@ -2,7 +2,8 @@
 
 Checks: the config file; the tariffs price the next 24 h; a solver is available; the account answers (auth);
 the clock agrees with the server's ``Date`` header (the signature's timestamp is checked against it); the
-daily quota; scheduler support of each inverter. API calls: at most 3 + one per inverter.
+daily quota; scheduler support of each inverter, and its own work mode where the schedule leaves gaps to
+it (``gap_fill`` auto or base). API calls: at most 3 + two per inverter.
 """
 
 from __future__ import annotations
@@ -104,9 +105,29 @@ def check_account(config: Config) -> list[Check]:
                         warning=not flag.support,
                     )
                 )
+                if flag.support and config.schedule.gap_fill != "selfuse":
+                    checks.append(_base_mode_check(client, summary.deviceSN))
     except OptimizerError as exc:
         checks.append(_fail("account", exc))
     return checks
+
+
+def _base_mode_check(client: Any, sn: str) -> Check:
+    """``gap_fill`` auto/base leaves self-use time to the inverter's own work mode: it should be SelfUse."""
+    name = f"work mode {sn}"
+    try:
+        mode = client.setting_get(sn, "WorkMode").value
+    except OptimizerError as exc:
+        return Check(name, True, f"could not read the WorkMode setting ({exc.message})", warning=True)
+    if mode == "SelfUse":
+        return Check(name, True, "SelfUse outside the groups, as the compiler assumes")
+    return Check(
+        name,
+        True,
+        f"the inverter's own work mode is {mode}: time between groups runs {mode}, not SelfUse; "
+        'set it to SelfUse in the app, or [schedule] gap_fill = "selfuse"',
+        warning=True,
+    )
 
 
 def _clock_check(server_date: str | None) -> Check:
