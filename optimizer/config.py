@@ -32,6 +32,7 @@ DEFAULT_BASE_URL = "https://www.foxesscloud.com"
 ENV_API_KEY = "FOXESS_API_KEY"
 ENV_BASE_URL = "FOXESS_BASE_URL"
 ENV_CONFIG = "OPTIMIZER_CONFIG"
+SECRET_FIELDS = frozenset({"api_key"})  # their values never appear in error messages
 
 
 class _Section(BaseModel):
@@ -198,7 +199,8 @@ def default_config_path() -> Path:
 def _describe(err: Any) -> str:
     where = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
     value = err.get("input")
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
+    secret = any(str(part) in SECRET_FIELDS for part in err.get("loc", ()))
+    shown = "" if isinstance(value, dict) or secret else f" (got {value!r})"
     return f"[{where}] {err.get('msg', 'invalid')}{shown}" if where else f"{err.get('msg')}{shown}"
 
 

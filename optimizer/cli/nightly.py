@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer.cli.common import ConfigOption, JsonOption, console, emit_json, get_config, info, progress_for
@@ -148,7 +149,7 @@ def register_nightly(app: typer.Typer) -> None:
             for col in ("check", "result", "detail"):
                 table.add_column(col)
             for c in checks:
-                table.add_row(c.name, "ok" if c.ok else ("warn" if c.warning else "FAIL"), c.detail)
+                table.add_row(escape(c.name), "ok" if c.ok else ("warn" if c.warning else "FAIL"), escape(c.detail))
             console.print(table)
         failed = [c for c in checks if not c.ok and not c.warning]
         if failed:

@@ -76,3 +76,10 @@ def test_quota_exhausted_exits_6(monkeypatch: pytest.MonkeyPatch) -> None:
         code, out = invoke("plan", "--device", cloud.hybrid_sn)
         assert code == 6, out
         assert cloud.requests.writes() == []
+
+
+def test_config_error_never_shows_the_api_key(tmp_path: Path) -> None:
+    config = tmp_path / "key.toml"
+    config.write_text("[foxess]\napi_key = 987654321987\n", encoding="utf-8")  # a number, not a string
+    code, out = invoke("doctor", "--config", str(config))
+    assert code == 3 and "foxess.api_key" in out and "987654321987" not in out
