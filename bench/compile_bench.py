@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from optimizer.compile import CompileOptions, compile_plan  # noqa: E402
 from optimizer.config import BatteryConfig, GridConfig  # noqa: E402
 from optimizer.model import PlanInputs  # noqa: E402
-from optimizer.scheduler import SchedulerProperties, validate_groups  # noqa: E402
+from optimizer.scheduler import KH_V1_PROPERTIES, SchedulerProperties, validate_groups  # noqa: E402
 from optimizer.simulate import simulate  # noqa: E402
 from optimizer.solve import solve_plan  # noqa: E402
 from optimizer.timegrid import local_day_index  # noqa: E402
@@ -61,17 +61,7 @@ MIN_SAVING = 0.05
 """Days whose plan saves less than this [currency] over self-use count in the sums, not in the per-day
 distribution (their share is noise)."""
 
-V1_PROPERTIES = {
-    "starthour": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 23}},
-    "startminute": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 59}},
-    "endhour": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 23}},
-    "endminute": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 59}},
-    "fdpwr": {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": 10500}},
-    "fdsoc": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
-    "minsocongrid": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
-    "maxsoc": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
-    "workmode": {"enumList": ["ForceDischarge", "Feedin", "SelfUse", "ForceCharge"]},
-}
+V1_PROPERTIES = KH_V1_PROPERTIES
 """The properties of a real v1 device (the scheduler/get sample in fox-api-field-notes.md)."""
 
 

@@ -22,7 +22,7 @@ from optimizer.errors import ConfigError, UsageError
 from optimizer.history import read_history_csv
 from optimizer.inputs import ForecastKind, HorizonData, build_horizon, default_start
 from optimizer.model import PlanInputs
-from optimizer.scheduler import SchedulerGroup, SchedulerProperties, validate_groups
+from optimizer.scheduler import KH_V1_PROPERTIES, SchedulerGroup, SchedulerProperties, validate_groups
 from optimizer.simulate import SimResult, no_battery_cost, simulate
 from optimizer.solve import PlanResult, solve_plan
 from optimizer.timegrid import floor_to_slot, iso, parse_time_arg
@@ -135,29 +135,10 @@ def _r(value: Any, digits: int = 4) -> float:
 
 
 def default_properties(config: Config) -> SchedulerProperties:
-    """The v1 ``properties`` of a typical hybrid (as read from a real KH), sized to the configured battery."""
+    """The v1 ``properties`` of a real KH hybrid, with ``fdpwr`` sized to the configured battery's rating."""
     max_w = round(max(config.battery.max_charge_kw, config.battery.max_discharge_kw) * 1000)
-
-    def rng(lo: float, hi: float, unit: str = "") -> dict[str, Any]:
-        return {"unit": unit, "precision": 1.0, "range": {"min": lo, "max": hi}}
-
-    return SchedulerProperties.from_wire(
-        {
-            "starthour": rng(0, 23),
-            "startminute": rng(0, 59),
-            "endhour": rng(0, 23),
-            "endminute": rng(0, 59),
-            "fdpwr": rng(0, max_w, "W"),
-            "fdsoc": rng(10, 100, "%"),
-            "minsocongrid": rng(10, 100, "%"),
-            "maxsoc": rng(10, 100, "%"),
-            "workmode": {
-                "unit": "",
-                "precision": 1.0,
-                "enumList": ["ForceDischarge", "Feedin", "SelfUse", "ForceCharge"],
-            },
-        }
-    )
+    fdpwr = {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": max_w}}
+    return SchedulerProperties.from_wire({**KH_V1_PROPERTIES, "fdpwr": fdpwr})
 
 
 def compile_for(

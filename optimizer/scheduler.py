@@ -25,6 +25,20 @@ INVALID_MODE = "Invalid"
 GROUP_COUNT_V1 = 8
 
 
+KH_V1_PROPERTIES: dict[str, Any] = {
+    "starthour": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 23}},
+    "startminute": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 59}},
+    "endhour": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 23}},
+    "endminute": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 59}},
+    "fdpwr": {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": 10500}},
+    "fdsoc": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
+    "minsocongrid": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
+    "maxsoc": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
+    "workmode": {"enumList": ["ForceDischarge", "Feedin", "SelfUse", "ForceCharge"]},
+}
+"""``properties`` of a real v1 device (the KH ``scheduler/get`` sample in fox-api-field-notes.md), wire form."""
+
+
 class SchedulerGroup(BaseModel):
     """One scheduler v1 time segment, as sent and as read back (extra read-only keys dropped)."""
 

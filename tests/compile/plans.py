@@ -9,22 +9,10 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import BatteryConfig, GridConfig
-from optimizer.scheduler import SchedulerProperties
+from optimizer.scheduler import KH_V1_PROPERTIES, SchedulerProperties
 from optimizer.timegrid import local_day_index
 
-V1_PROPERTIES = SchedulerProperties.from_wire(
-    {
-        "starthour": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 23}},
-        "startminute": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 59}},
-        "endhour": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 23}},
-        "endminute": {"unit": "", "precision": 1.0, "range": {"min": 0, "max": 59}},
-        "fdpwr": {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": 10500}},
-        "fdsoc": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
-        "minsocongrid": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
-        "maxsoc": {"unit": "%", "precision": 1.0, "range": {"min": 10, "max": 100}},
-        "workmode": {"enumList": ["ForceDischarge", "Feedin", "SelfUse", "ForceCharge"]},
-    }
-)
+V1_PROPERTIES = SchedulerProperties.from_wire(KH_V1_PROPERTIES)
 """A real v1 device's properties (the scheduler/get sample of fox-api-field-notes.md)."""
 
 BATTERY = BatteryConfig()
