@@ -1,8 +1,9 @@
 """Planning for an inverter of a connected account: inspect it, sync its history, plan, compile.
 
 Call budget of one device plan (steady state, history already stored): the history sync (one call per new
-day, see ``optimizer history``), ``scheduler/get`` (properties, groups, flag) and one real-time query for the
-SoC. Pushing adds ``scheduler/enable``, ``scheduler/set/flag`` and the read-back ``scheduler/get``.
+day, see ``optimizer history``), ``scheduler/get/flag`` and ``scheduler/get`` (support, properties, groups,
+flag), one real-time query for the SoC and, unless ``gap_fill = "selfuse"``, one ``setting/get WorkMode``.
+Pushing adds ``scheduler/enable``, ``scheduler/set/flag`` and the read-back ``scheduler/get``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 
 from optimizer.account import Account
 from optimizer.config import Config
-from optimizer.errors import ConfigError, HistoryError, SchedulerUnsupportedError
+from optimizer.errors import ConfigError, HistoryError, OptimizerError, SchedulerUnsupportedError
 from optimizer.foxess import DeviceSummary, FoxEssClient
 from optimizer.history import read_history_csv, sync_history
 from optimizer.history.sync import ProgressCallback
@@ -63,7 +64,7 @@ def inspect_device(client: FoxEssClient, sn: str, config: Config, *, simulated: 
         )
     state = client.scheduler_get(sn)
     rating_w = round(max(config.battery.max_charge_kw, config.battery.max_discharge_kw) * 1000)
-    return DeviceContext(
+    device = DeviceContext(
         sn=sn,
         properties=state.properties,
         current_groups=list(state.groups),
@@ -72,6 +73,26 @@ def inspect_device(client: FoxEssClient, sn: str, config: Config, *, simulated: 
         fd_pwr_cap_w=rating_w,
         simulated_cloud=simulated,
     )
+    if config.schedule.gap_fill != "selfuse":
+        check_base_mode(client, device)
+    return device
+
+
+def check_base_mode(client: FoxEssClient, device: DeviceContext) -> None:
+    """Gaps between groups run the inverter's own work mode: if that is not SelfUse, cover the whole day.
+
+    One ``setting/get WorkMode`` call. An unreadable setting is treated as "not SelfUse" (the safe side).
+    """
+    assert device.sn is not None
+    try:
+        mode = client.setting_get(device.sn, "WorkMode").value
+    except OptimizerError as exc:
+        mode = f"unknown ({exc.message})"
+    if mode != "SelfUse":
+        device.gap_fill = "selfuse"
+        device.notes.append(
+            f"the inverter's own work mode is {mode}, not SelfUse: the groups cover the whole day (gap_fill selfuse)"
+        )
 
 
 def plan_device(

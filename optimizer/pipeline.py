@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.compile import CompiledSchedule, CompileOptions, compile_plan
+from optimizer.compile import CompiledSchedule, CompileOptions, GapFill, compile_plan
 from optimizer.config import Config
 from optimizer.errors import ConfigError, UsageError
 from optimizer.history import read_history_csv
@@ -57,6 +57,8 @@ class DeviceContext:
     live_soc_pct: float | None = None
     fd_pwr_cap_w: int | None = None
     simulated_cloud: bool = False
+    gap_fill: GapFill | None = None  # overrides [schedule] gap_fill for this device
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +129,7 @@ class PlanOutcome:
             "solver": self.result.solver,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "api_calls": self.api_calls,
+            "notes": self.notes,
         }
 
 
@@ -148,6 +151,7 @@ def compile_for(
     properties: SchedulerProperties,
     *,
     fd_pwr_cap_w: int | None = None,
+    gap_fill: GapFill | None = None,
 ) -> CompiledSchedule:
     """Compile a solved plan into groups with the config's ``[schedule]`` settings and the plan's terminal value."""
     return compile_plan(
@@ -159,7 +163,7 @@ def compile_for(
         properties=properties,
         options=CompileOptions(
             max_groups=config.schedule.max_groups,
-            gap_fill=config.schedule.gap_fill,
+            gap_fill=gap_fill or config.schedule.gap_fill,
             fd_pwr_cap_w=fd_pwr_cap_w,
             terminal_value_per_kwh=result.terminal_value_per_kwh,
         ),
@@ -241,6 +245,7 @@ def solve_and_compile(
         horizon.initial_soc_pct,
         device.properties,
         fd_pwr_cap_w=device.fd_pwr_cap_w,
+        gap_fill=device.gap_fill,
     )
     validate_groups(compiled.groups, device.properties, max_groups=config.schedule.max_groups)
     self_use = replay(
@@ -259,7 +264,7 @@ def solve_and_compile(
         slot_minutes=slot_minutes,
         api_calls=api_calls,
         timings={"solve_s": solve_s, "total_s": time.perf_counter() - t0},
-        notes=list(compiled.notes),
+        notes=[*device.notes, *compiled.notes],
     )
 
 

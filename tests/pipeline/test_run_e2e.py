@@ -152,3 +152,18 @@ def test_status_and_doctor(cloud: FakeCloud, site_config: Path) -> None:
     checks = {c["name"]: c for c in json.loads(out)["checks"]}
     assert checks["auth"]["ok"] and checks["clock"]["ok"] and checks["solver"]["ok"]
     assert checks[f"device {cloud.plain_sn}"]["warning"]
+
+
+def test_base_mode_other_than_selfuse_makes_groups_cover_the_day(cloud: FakeCloud, site_config: Path) -> None:
+    from optimizer.foxess import ApiKeyAuth, FoxEssClient
+
+    with FoxEssClient(cloud.base_url, ApiKeyAuth(cloud.api_key), throttle=False) as client:
+        client.setting_set(cloud.hybrid_sn, "WorkMode", "Feedin")
+    code, out, err = run(site_config, "plan", "--json", "--device", cloud.hybrid_sn)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert any("own work mode is Feedin" in note for note in doc["notes"])
+    covered = sum(
+        (g["endHour"] * 60 + g["endMinute"] + 1) - (g["startHour"] * 60 + g["startMinute"]) for g in doc["groups"]
+    )
+    assert covered == 24 * 60
