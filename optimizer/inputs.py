@@ -92,13 +92,13 @@ def build_horizon(
 
     actual: pd.DataFrame | None = None
     if forecast == "perfect":
-        end = index[-1] + (index[1] - index[0] if len(index) > 1 else pd.Timedelta(minutes=slot_minutes))
-        inside = history.loc[(history.index >= index[0] - pd.Timedelta(hours=1)) & (history.index < end)]
-        if inside.empty or pd.Timestamp(history.index.max()) < index[-1]:
+        end = index[-1] + pd.Timedelta(minutes=slot_minutes)
+        if pd.Timestamp(history.index.min()) > index[0] or pd.Timestamp(history.index.max()) < index[-1]:
             raise HistoryError(
                 f"--forecast perfect needs measured load and PV for the whole horizon "
-                f"{index[0].isoformat()} – {end.isoformat()}, but the history ends {history.index.max()}",
-                hint="Choose an earlier --start or a shorter --horizon.",
+                f"{index[0].isoformat()} – {end.isoformat()}, but the history covers "
+                f"{history.index.min()} – {history.index.max()}",
+                hint="Choose a --start and --horizon inside the history.",
             )
         frame, _ = resample_to_slots(history, index, timezone=tz)
         actual = frame[["load_kw", "pv_kw"]]
