@@ -18,7 +18,14 @@ from optimizer.errors import ConfigError, HistoryError, OptimizerError, Schedule
 from optimizer.foxess import DeviceSummary, FoxEssClient
 from optimizer.history import read_history_csv, sync_history
 from optimizer.history.sync import ProgressCallback
-from optimizer.pipeline import DeviceContext, PlanOptions, PlanOutcome, horizon_for, solve_and_compile
+from optimizer.pipeline import (
+    DeviceContext,
+    PlanOptions,
+    PlanOutcome,
+    horizon_for,
+    slot_minutes_for,
+    solve_and_compile,
+)
 from optimizer.store import HistoryStore
 from optimizer.timegrid import floor_to_slot, parse_time_arg
 
@@ -109,7 +116,7 @@ def plan_device(
     client = account.client
     calls_before = client.calls_made
     now = account_now(account)
-    slot = options.slot_minutes or config.planner.slot_minutes
+    slot = slot_minutes_for(config, options)
     tz = config.site.timezone
     start = floor_to_slot(parse_time_arg(options.start, tz), slot) if options.start else floor_to_slot(now, slot)
     device = inspect_device(client, sn, config, simulated=account.simulated)

@@ -268,7 +268,8 @@ def solve_and_compile(
     )
 
 
-def _slot_minutes(config: Config, options: PlanOptions) -> int:
+def slot_minutes_for(config: Config, options: PlanOptions) -> int:
+    """``--slot``, else ``[planner] slot_minutes``."""
     return options.slot_minutes or config.planner.slot_minutes
 
 
@@ -278,7 +279,7 @@ def plan_offline(config: Config, options: PlanOptions) -> PlanOutcome:
     if options.history is None:
         raise UsageError("plan_offline needs --history FILE")
     history = read_history_csv(options.history)
-    slot = _slot_minutes(config, options)
+    slot = slot_minutes_for(config, options)
     tz = config.site.timezone
     start = (
         floor_to_slot(parse_time_arg(options.start, tz), slot)

@@ -46,11 +46,6 @@ def info(message: str) -> None:
         console_err.print(message, markup=False)
 
 
-def debug(message: str) -> None:
-    if state.verbose:
-        console_err.print(message, markup=False, style="dim")
-
-
 class _RichProgress:
     """A callable progress sink ``(done, total)`` drawing a rich bar on stderr; silent when not a TTY."""
 

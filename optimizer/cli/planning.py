@@ -14,7 +14,9 @@ from optimizer.errors import UsageError
 from optimizer.timegrid import parse_duration, parse_slot
 
 if TYPE_CHECKING:  # the pipeline is imported when a command runs, keeping `--help` fast
+    from optimizer.account import Account
     from optimizer.pipeline import PlanOptions, PlanOutcome
+    from optimizer.store import HistoryStore
 
 HistoryOpt = typer.Option(None, "--history", help="Plan offline from a history CSV (time,load_kw,pv_kw[,soc_pct]).")
 TariffOpt = typer.Option(None, "--tariff", help="Import tariff or price file (overrides [tariff] import).")
@@ -94,19 +96,17 @@ def _show(outcome: PlanOutcome, as_json: bool, plot: Path | None, show_slots: bo
 def _plan_account(config: Config, options: PlanOptions, *, push: bool) -> tuple[PlanOutcome, dict | None]:
     """Plan for one device of the account (the simulated cloud when no credentials); push if asked."""
     from optimizer.account import open_account
-    from optimizer.device import plan_device, scheduler_devices
     from optimizer.push import ScheduleSnapshot, push_schedule
     from optimizer.store import HistoryStore
 
     with open_account(config) as account:
         if account.simulated:
             info("No Fox ESS credentials: using the built-in simulated Fox ESS cloud (set FOXESS_API_KEY for yours).")
-        devices = scheduler_devices(account.client, config)
-        sn = options.device or _first_scheduler_device(account.client, [d.deviceSN for d in devices])
         with HistoryStore(config.history_db) as store:
-            outcome = plan_device(config, options, account, sn, store=store, progress=progress_for(f"history {sn}"))
+            outcome = _plan_first_capable(config, options, account, store)
         extra = None
         if push:
+            sn = str(outcome.device.sn)
             current = ScheduleSnapshot(enable=outcome.device.current_enable, groups=outcome.device.current_groups)
             before = account.client.calls_made
             report = push_schedule(account.client, sn, outcome.groups, current)
@@ -116,13 +116,20 @@ def _plan_account(config: Config, options: PlanOptions, *, push: bool) -> tuple[
         return outcome, extra
 
 
-def _first_scheduler_device(client: object, serials: list[str]) -> str:
+def _plan_first_capable(config: Config, options: PlanOptions, account: Account, store: HistoryStore) -> PlanOutcome:
+    """Plan for ``--device``, else for the first inverter with scheduler support (the support check is the
+    first call of :func:`~optimizer.device.plan_device`, so an unsupported one costs that call only)."""
+    from optimizer.device import plan_device, scheduler_devices
     from optimizer.errors import SchedulerUnsupportedError
 
+    listed = [] if options.device else scheduler_devices(account.client, config)
+    serials = [options.device] if options.device else [d.deviceSN for d in listed]
     for sn in serials:
-        flag = client.scheduler_get_flag(sn)  # type: ignore[attr-defined]
-        if flag.support:
-            return sn
+        try:
+            return plan_device(config, options, account, sn, store=store, progress=progress_for(f"history {sn}"))
+        except SchedulerUnsupportedError:
+            if options.device:
+                raise
     raise SchedulerUnsupportedError(
         f"no inverter in this account supports the scheduler ({', '.join(serials) or 'no inverters'})"
     )
