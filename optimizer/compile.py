@@ -40,15 +40,12 @@ from optimizer.compile_merge import Search, WindowData
 from optimizer.compile_settings import Setting, SettingFactory
 from optimizer.config import BatteryConfig, GridConfig
 from optimizer.errors import ConfigError, InputError
+from optimizer.frame import SLOT_COLUMNS
 from optimizer.scheduler import GROUP_COUNT_V1, SchedulerGroup, SchedulerProperties, validate_groups
 from optimizer.simulate import Physics, SimResult, simulate
-from optimizer.solve import SLOT_COLUMNS
 from optimizer.terminal import default_terminal_value
 from optimizer.timegrid import slot_hours
 
-PLAN_COLUMNS = SLOT_COLUMNS
-"""The columns of a plan frame (the planner's :data:`~optimizer.solve.SLOT_COLUMNS`; ``soc_pct`` at the END
-of each slot)."""
 GapFill = Literal["selfuse", "base", "auto"]
 _REQUIRED = ("import_price", "export_price", "load_kw", "pv_kw", "charge_kw", "discharge_kw", "soc_pct")
 
@@ -126,7 +123,7 @@ def _check_plan(slots: pd.DataFrame, initial_soc_pct: float) -> pd.DatetimeIndex
         raise InputError("plan: slots must be indexed by tz-aware slot starts (UTC)")
     missing = [c for c in _REQUIRED if c not in slots.columns]
     if missing:
-        raise InputError(f"plan: missing column(s) {', '.join(missing)}; a plan has {', '.join(PLAN_COLUMNS)}")
+        raise InputError(f"plan: missing column(s) {', '.join(missing)}; a plan has {', '.join(SLOT_COLUMNS)}")
     if len(index) > 1:
         steps = np.diff(index.asi8)
         if not index.is_monotonic_increasing or (steps != steps[0]).any():
@@ -157,7 +154,7 @@ def compile_plan(
 ) -> CompiledSchedule:
     """Compile a plan into validated scheduler v1 groups for 24 h of the local clock from its first slot.
 
-    ``slots`` is the planner's frame (:data:`PLAN_COLUMNS`, UTC slot starts on a fixed step, ``soc_pct`` at
+    ``slots`` is the planner's frame (:data:`SLOT_COLUMNS`, UTC slot starts on a fixed step, ``soc_pct`` at
     the end of each slot [%]); ``initial_soc_pct`` the SoC at the start of the first slot [%].
     Raises :class:`~optimizer.errors.InputError` for a malformed plan and
     :class:`~optimizer.errors.ScheduleValidationError` when the device's properties admit no valid group.

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config import BatteryConfig, GridConfig
+from optimizer.frame import energy_cost
 from optimizer.scheduler import SchedulerGroup, active_groups
 from optimizer.timegrid import slot_hours
 
@@ -258,8 +259,8 @@ def replay_cost(
     """Cost [currency] of slots ``start..stop-1`` replayed from ``soc_kwh``, and the energy at the end [kWh].
 
     ``modes[i]`` is the mode in force in slot ``i``; every sequence is indexed by slot. Cost is import ×
-    price − export × price + degradation, as :func:`energy_cost`. A tight loop (no pandas) for searches
-    that replay thousands of candidates.
+    price − export × price + degradation, as :func:`optimizer.frame.energy_cost`. A tight loop (no pandas) for
+    searches that replay thousands of candidates.
     """
     stop = len(modes) if stop is None else stop
     wear = physics.degradation_cost_per_kwh
@@ -301,13 +302,6 @@ class SimResult:
     slots: pd.DataFrame
     cost: float
     end_soc_pct: float
-
-
-def energy_cost(slots: pd.DataFrame, dt_h: float, degradation_cost_per_kwh: float = 0.0) -> float:
-    """Import cost − export revenue + degradation over ``slots`` [currency]."""
-    cost = (slots["grid_import_kw"] * slots["import_price"] - slots["grid_export_kw"] * slots["export_price"]).sum()
-    wear = (slots["charge_kw"] + slots["discharge_kw"]).sum() * degradation_cost_per_kwh
-    return float((cost + wear) * dt_h)
 
 
 def local_minutes(index: pd.DatetimeIndex, timezone: str | ZoneInfo) -> np.ndarray:

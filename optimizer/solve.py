@@ -30,6 +30,7 @@ import pandas as pd
 import pulp
 
 from optimizer.errors import InfeasibleError, SolveError, UsageError
+from optimizer.frame import energy_cost
 from optimizer.model import BlockVars, Exclusivity, PlanInputs, PlanModel, build_model, required_exclusivity
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "MAX_ROUNDS",
     "MIP_ABS_GAP",
     "MIP_REL_GAP",
-    "SLOT_COLUMNS",
     "SOLVER_NOISE_KW",
     "PlanResult",
     "SolveStatus",
@@ -46,7 +46,6 @@ __all__ = [
     "available_solvers",
     "extract_slots",
     "find_violations",
-    "plan_cost",
     "resolve_solver",
     "run_solver",
     "solve_plan",
@@ -72,19 +71,6 @@ SOLVER_NOISE_KW = 1e-7
 
 MAX_ROUNDS = 4
 """Solve rounds: the required decisions, then those plus the slots found violated, lastly every decision."""
-
-SLOT_COLUMNS = (
-    "import_price",
-    "export_price",
-    "load_kw",
-    "pv_kw",
-    "grid_import_kw",
-    "grid_export_kw",
-    "charge_kw",
-    "discharge_kw",
-    "pv_curtailed_kw",
-    "soc_pct",
-)
 
 
 class SolveStatus(StrEnum):
@@ -114,9 +100,9 @@ class PlanResult:
     ``objective`` [currency] is the model's objective, cost minus the terminal credit ``V · e_T`` (computed from
     the extracted plan, so that it matches ``slots`` exactly); ``cost`` [currency] is import cost − export
     revenue + degradation over the horizon, terminal credit excluded.
-    ``slots`` is indexed by the inputs' index with the columns of :data:`SLOT_COLUMNS` (``soc_pct`` at the END
-    of each slot). ``integer_vars`` counts the mode decisions (integer variables) of the final round;
-    ``rounds`` the solves.
+    ``slots`` is indexed by the inputs' index with the columns of :data:`optimizer.frame.SLOT_COLUMNS`
+    (``soc_pct`` at the END of each slot). ``integer_vars`` counts the mode decisions (integer variables) of the
+    final round; ``rounds`` the solves.
     """
 
     status: SolveStatus
@@ -352,7 +338,7 @@ def _order_within_bounds(flows: list[_SlotFlows], start_kwh: float, ceiling_kwh:
 
 
 def extract_slots(model: PlanModel) -> pd.DataFrame:
-    """The solved plan per slot, columns :data:`SLOT_COLUMNS`, noise cleaned.
+    """The solved plan per slot, columns :data:`optimizer.frame.SLOT_COLUMNS`, noise cleaned.
 
     Each block's slots get their modes' flows (ordered within the SoC bounds); the SoC is accumulated from the
     flows, so that every row satisfies the SoC dynamics exactly. A flow a mode forbids is exactly 0.
@@ -428,13 +414,6 @@ def find_violations(model: PlanModel, slots: pd.DataFrame) -> Exclusivity:
         frozenset(int(t) for t in np.flatnonzero(both_grid)),
         frozenset(int(t) for t in np.flatnonzero(clip_below)),
     )
-
-
-def plan_cost(slots: pd.DataFrame, dt_h: float, degradation_cost_per_kwh: float) -> float:
-    """Import cost − export revenue + degradation [currency] of an extracted plan."""
-    energy = (slots["grid_import_kw"] * slots["import_price"] - slots["grid_export_kw"] * slots["export_price"]).sum()
-    wear = (slots["charge_kw"] + slots["discharge_kw"]).sum() * degradation_cost_per_kwh
-    return float((energy + wear) * dt_h)
 
 
 # ----- infeasibility ----------------------------------------------------------------------------------------------
@@ -556,7 +535,7 @@ def solve_plan(
         violations = find_violations(model, slots)
         extract_s += time.perf_counter() - t_extract
         if violations.decision_count == 0:
-            cost = plan_cost(slots, model.dt_h, inputs.battery.degradation_cost_per_kwh)
+            cost = energy_cost(slots, model.dt_h, inputs.battery.degradation_cost_per_kwh)
             end_kwh = float(slots["soc_pct"].iloc[-1]) * inputs.battery.capacity_kwh / 100.0
             return PlanResult(
                 status=SolveStatus.OPTIMAL,
