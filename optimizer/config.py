@@ -80,6 +80,14 @@ class BatteryConfig(_Section):
     def max_kwh(self) -> float:
         return self.capacity_kwh * self.max_soc_pct / 100.0
 
+    @property
+    def rating_w(self) -> int:
+        """The inverter's battery power rating [W]: the larger of the charge and discharge limits.
+
+        Caps ``fdPwr`` (a device's ``properties`` may list a bogus maximum, see the field notes).
+        """
+        return round(max(self.max_charge_kw, self.max_discharge_kw) * 1000)
+
 
 class GridConfig(_Section):
     export_limit_kw: float = Field(5.0, ge=0)

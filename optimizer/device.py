@@ -70,7 +70,7 @@ def inspect_device(client: FoxEssClient, sn: str, config: Config, *, simulated: 
             hint="Plan for an inverter with scheduler support, or drop this one from [foxess] devices.",
         )
     state = client.scheduler_get(sn)
-    rating_w = round(max(config.battery.max_charge_kw, config.battery.max_discharge_kw) * 1000)
+    rating_w = config.battery.rating_w
     device = DeviceContext(
         sn=sn,
         properties=state.properties,

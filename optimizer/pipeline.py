@@ -139,7 +139,7 @@ def _r(value: Any, digits: int = 4) -> float:
 
 def default_properties(config: Config) -> SchedulerProperties:
     """The v1 ``properties`` of a real KH hybrid, with ``fdpwr`` sized to the configured battery's rating."""
-    max_w = round(max(config.battery.max_charge_kw, config.battery.max_discharge_kw) * 1000)
+    max_w = config.battery.rating_w
     fdpwr = {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": max_w}}
     return SchedulerProperties.from_wire({**KH_V1_PROPERTIES, "fdpwr": fdpwr})
 

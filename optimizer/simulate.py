@@ -60,14 +60,24 @@ class ModeParams:
     max_soc_pct: float = 100.0
 
     @classmethod
-    def from_group(cls, group: SchedulerGroup) -> ModeParams:
+    def from_wire(
+        cls, work_mode: str, min_soc_on_grid: float, fd_soc: float, fd_pwr_w: float, max_soc: float | None
+    ) -> ModeParams:
+        """A group's fields in wire units (percent, watts; ``maxSoc`` ``None`` = 100 %) in physical units.
+
+        The one place where a group's settings become the semantics' parameters.
+        """
         return cls(
-            work_mode=group.workMode,
-            min_soc_pct=float(group.minSocOnGrid),
-            fd_soc_pct=float(group.fdSoc),
-            fd_pwr_kw=group.fdPwr / 1000.0,
-            max_soc_pct=float(group.maxSoc if group.maxSoc is not None else 100),
+            work_mode=work_mode,
+            min_soc_pct=float(min_soc_on_grid),
+            fd_soc_pct=float(fd_soc),
+            fd_pwr_kw=float(fd_pwr_w) / 1000.0,
+            max_soc_pct=float(max_soc if max_soc is not None else 100),
         )
+
+    @classmethod
+    def from_group(cls, group: SchedulerGroup) -> ModeParams:
+        return cls.from_wire(group.workMode, group.minSocOnGrid, group.fdSoc, group.fdPwr, group.maxSoc)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer.compile_clock import ClockWindow
-from optimizer.compile_settings import Setting, SettingFactory
+from optimizer.compile.clock import ClockWindow
+from optimizer.compile.settings import Setting, SettingFactory
 from optimizer.config import BatteryConfig
 from optimizer.errors import InputError, ScheduleValidationError
 from optimizer.scheduler import SchedulerProperties

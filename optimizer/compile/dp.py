@@ -1,6 +1,6 @@
 """A global choice of groups: dynamic programming over the plan's runs with a group budget.
 
-The greedy merge of :mod:`optimizer.compile_merge` is myopic on days that need far more groups than the
+The greedy merge of :mod:`optimizer.compile.merge` is myopic on days that need far more groups than the
 device has (Agile days that alternate charging and discharging every half-hour): early cheap merges can
 force an expensive one later. This module proposes a schedule chosen globally instead:
 
@@ -26,14 +26,10 @@ exact replay corrects).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from optimizer.compile_clock import ClockWindow
-from optimizer.compile_settings import Setting, SettingFactory
+from optimizer.compile.clock import ClockWindow, WindowData
+from optimizer.compile.settings import Setting, SettingFactory
 from optimizer.simulate import ModeParams, advance
-
-if TYPE_CHECKING:
-    from optimizer.compile_merge import WindowData
 
 BEAM = 6
 """Partial schedules kept per state."""

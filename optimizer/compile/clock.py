@@ -16,6 +16,9 @@ Slots after the window (a plan longer than 24 h) map to cells too: the groups re
 Groups come out of the cells as clock intervals: a run of equal labels becomes one group, split at
 midnight (no group may cross it) and joined with its clock neighbour across the window's start where both
 carry the same setting. The end minute of a group is inclusive (``…:59``).
+
+:class:`WindowData` holds the window's slots as plain lists for the search (:mod:`~optimizer.compile.merge`,
+:mod:`~optimizer.compile.dp`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError
-from optimizer.simulate import local_minutes
+from optimizer.simulate import Physics, local_minutes
 from optimizer.timegrid import slot_hours
 
 DAY_MINUTES = 1440
@@ -161,3 +164,17 @@ class ClockWindow:
         if m0 % DAY_MINUTES != 0 and labels[0] == labels[-1] and labels[0] != uncounted:
             count -= 1
         return count
+
+
+@dataclass(frozen=True)
+class WindowData:
+    """The window's slots as plain lists: load and PV [kW], prices [currency/kWh], and the battery's start."""
+
+    load_kw: list[float]
+    pv_kw: list[float]
+    import_price: list[float]
+    export_price: list[float]
+    dt_h: float
+    physics: Physics
+    initial_soc_kwh: float
+    terminal_value_per_kwh: float

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.compile_clock import ClockWindow
-from optimizer.compile_settings import Setting, SettingFactory
+from optimizer.compile.clock import ClockWindow
+from optimizer.compile.settings import Setting, SettingFactory
 
 TOL_KW = 0.01
 """Flows below 10 W count as zero when reading a plan."""

@@ -1,6 +1,6 @@
 """Choosing the groups by simulated cost: merges down to the device's group count, then local polish.
 
-The search works on the labels of the clock cells (:mod:`optimizer.compile_clock`). Its objective is the
+The search works on the labels of the clock cells (:mod:`optimizer.compile.clock`). Its objective is the
 simulated cost of the window (import − export + wear, :func:`optimizer.simulate.replay_cost`) minus the
 energy left in the battery at the window's end valued at ``terminal_value_per_kwh``, so that a schedule
 that keeps energy for tomorrow is not counted as a loss.
@@ -16,7 +16,7 @@ that keeps energy for tomorrow is not counted as a loss.
 3. **Polish** with moves that keep within the limit: a run boundary moved by up to :data:`SHIFT_CELLS`
    cells, a run's setting swapped for an alternative, small steps of its SoC target, floor or power; the
    best improving move is applied until none improves.
-4. When the fine schedule needed more groups than allowed, a global proposal (:mod:`optimizer.compile_dp`)
+4. When the fine schedule needed more groups than allowed, a global proposal (:mod:`optimizer.compile.dp`)
    is polished the same way, and the cheaper of the two schedules wins (windows of at most
    :data:`GLOBAL_SEARCH_SLOTS` slots).
 
@@ -32,10 +32,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from optimizer.compile_clock import ClockWindow
-from optimizer.compile_dp import plan_groups_dp
-from optimizer.compile_settings import Setting, SettingFactory
-from optimizer.simulate import ModeParams, Physics, replay_cost, replay_trace
+from optimizer.compile.clock import ClockWindow, WindowData
+from optimizer.compile.dp import plan_groups_dp
+from optimizer.compile.settings import Setting, SettingFactory
+from optimizer.simulate import ModeParams, replay_cost, replay_trace
 
 EPS_COST = 1e-9
 """A move saving less than this [currency] is no improvement."""
@@ -52,20 +52,6 @@ GLOBAL_SEARCH_SLOTS = 100
 """The global proposal runs for windows of at most this many slots (15-min days and coarser)."""
 LAZY_RECHECKS = 4
 """Stale candidates re-evaluated per lazy merge before the best re-evaluated one is applied."""
-
-
-@dataclass(frozen=True)
-class WindowData:
-    """The window's slots as plain lists: load and PV [kW], prices [currency/kWh], and the battery's start."""
-
-    load_kw: list[float]
-    pv_kw: list[float]
-    import_price: list[float]
-    export_price: list[float]
-    dt_h: float
-    physics: Physics
-    initial_soc_kwh: float
-    terminal_value_per_kwh: float
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,7 @@ class Setting:
 
     def params(self) -> ModeParams:
         """The same setting in the physical units of :mod:`optimizer.simulate`."""
-        return ModeParams(
-            work_mode=self.work_mode,
-            min_soc_pct=float(self.min_soc_on_grid),
-            fd_soc_pct=float(self.fd_soc),
-            fd_pwr_kw=self.fd_pwr / 1000.0,
-            max_soc_pct=float(self.max_soc if self.max_soc is not None else 100),
-        )
+        return ModeParams.from_wire(self.work_mode, self.min_soc_on_grid, self.fd_soc, self.fd_pwr, self.max_soc)
 
     def group(self, start_minute: int, end_minute: int) -> SchedulerGroup:
         """The enabled group applying this setting over local ``[start_minute, end_minute)`` of one day."""
@@ -113,7 +107,7 @@ class SettingFactory:
                 hint="Lower the reserve (battery.min_soc_pct) or check the device's properties.",
             )
         power_high = self.fd_pwr_rule.highest
-        battery_w = round(max(battery.max_charge_kw, battery.max_discharge_kw) * 1000)
+        battery_w = battery.rating_w
         caps = [c for c in (power_high, fd_pwr_cap_w) if c is not None]
         self.power_max_w = min(caps) if caps else battery_w
         self.power_max_w = max(self.power_max_w, self.fd_pwr_rule.lowest)

@@ -3,7 +3,7 @@
 :func:`compile_plan` turns the planner's per-slot flows into the groups the inverter understands::
 
     plan slots ──> classes & labels ──> clock cells ──> merge by simulated cost ──> groups ──> validate
-                   (compile_labels)     (compile_clock)  (compile_merge)                      (scheduler)
+                   (labels)            (clock)          (merge)                             (scheduler)
                                                                       └──> simulate ──> cost.compiled
 
 * grid charging becomes ``ForceCharge`` (``fdPwr`` = planned power [W], ``fdSoc`` = ``maxSoc`` = target),
@@ -15,11 +15,11 @@
   inclusive (``…:59``); what no group covers is filled with SelfUse groups (``gap_fill="selfuse"``) or left
   to the inverter's base work mode (``gap_fill="base"``, assumed to be SelfUse with the reserve);
 * when the plan needs more groups than the device allows, the merges that cost least **by simulation** are
-  chosen (:mod:`optimizer.compile_merge`);
+  chosen (:mod:`optimizer.compile.merge`);
 * the result is validated against the device's ``properties`` before it is returned: nothing invalid can
   be sent.
 
-The window covers 24 h of the local clock from the plan's first slot (see :mod:`optimizer.compile_clock`
+The window covers 24 h of the local clock from the plan's first slot (see :mod:`optimizer.compile.clock`
 for how a window starting at, say, 23:00 maps onto daily groups). A plan longer than that is compiled
 from its first 24 h; the groups repeat daily, and :attr:`CompiledSchedule.simulated` replays them over the
 whole plan.
@@ -34,10 +34,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from optimizer.compile_clock import ClockWindow
-from optimizer.compile_labels import cell_labels, slot_labels
-from optimizer.compile_merge import Search, WindowData
-from optimizer.compile_settings import Setting, SettingFactory
+from optimizer.compile.clock import ClockWindow, WindowData
+from optimizer.compile.labels import cell_labels, slot_labels
+from optimizer.compile.merge import Search
+from optimizer.compile.settings import Setting, SettingFactory
 from optimizer.config import BatteryConfig, GridConfig
 from optimizer.errors import ConfigError, InputError
 from optimizer.frame import SLOT_COLUMNS
