@@ -2,8 +2,9 @@
 
 Every error the package raises on purpose derives from :class:`OptimizerError`; third-party errors
 (httpx, pulp, pydantic, tomllib, sqlite3) are translated into it at the boundary where they occur.
-Each class carries the process exit code the CLI uses (see ``CONTRACT.md``) and an optional
-one-sentence ``hint`` telling the user what to do::
+Each class carries the process exit code the CLI uses (see ``docs/CONTRACT.md``), an optional
+one-sentence ``hint`` telling the user what to do, and optionally the library ``option`` at fault (e.g.
+``end_soc_pct``), so that a front end can name its own flag for it (the CLI's error mapping does)::
 
     OptimizerError                      exit 1  unexpected
     ├── UsageError                      exit 2  bad command-line usage
@@ -36,17 +37,27 @@ class OptimizerError(Exception):
 
     exit_code: int = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.option = option  # the library option at fault (``end_soc_pct``, ``start``, ...), if any
 
     def __str__(self) -> str:
         return self.message
 
     def explain(self) -> str:
-        """The message followed by the hint, as shown to the user."""
-        return f"{self.message} {self.hint}" if self.hint else self.message
+        """The message followed by the hint, as shown to the user: full sentences, each ending with a stop."""
+        parts = [sentence(self.message)] + ([sentence(self.hint)] if self.hint else [])
+        return " ".join(p for p in parts if p)
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: stripped, and ending with a full stop unless it ends with other punctuation."""
+    text = text.strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
 
 
 class UsageError(OptimizerError):

@@ -1,8 +1,10 @@
 """The ``optimizer`` command: a thin typer shell over the library.
 
-Each command group lives in its own module and registers itself on :data:`app`. Every command callback is then
-wrapped so that a package error becomes one sentence on stderr and the exit code of ``CONTRACT.md``, whether
-the app runs from the console script or from typer's ``CliRunner``.
+Each command lives in the module named after it (``plan`` and ``push`` in :mod:`.plan`, ``run`` in :mod:`.run`,
+...) and registers itself on :data:`app`. Every command callback is wrapped so that a package error becomes one
+line on stderr (:func:`optimizer.cli.errors.error_line`) and the exit code of ``docs/CONTRACT.md``, whether the
+app runs from the console script or from typer's ``CliRunner``. Modules import the library only when a command
+runs, so ``optimizer --help`` starts fast.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 
 import typer
 
-from optimizer.cli import devices, fakecloud, history, planning, tariffs
+from optimizer import __version__
+from optimizer.cli import backtest, devices, doctor, fakecloud, history, oauth, plan, run, status, tariffs
 from optimizer.cli.common import console_err, state
+from optimizer.cli.errors import error_line
 from optimizer.errors import OptimizerError
 
 app = typer.Typer(
@@ -24,13 +28,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"optimizer (foxess-optimizer) {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only results and errors."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print debug detail (never secrets)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """Plan, compile and push cost-optimal battery schedules to Fox ESS inverters."""
     state.quiet = quiet
@@ -49,7 +63,7 @@ def _mapped(callback: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return callback(*args, **kwargs)
         except OptimizerError as exc:
-            console_err.print(f"error: {exc.explain()}", markup=False, highlight=False)
+            console_err.print(error_line(exc), markup=False, highlight=False)
             raise typer.Exit(exc.exit_code) from None
 
     return run
@@ -64,7 +78,7 @@ def _wrap_commands(typer_app: typer.Typer) -> None:
             _wrap_commands(group.typer_instance)
 
 
-for _module in (devices, fakecloud, tariffs, history, planning):
+for _module in (plan, run, status, doctor, backtest, devices, oauth, history, tariffs, fakecloud):
     _module.register(app)
 _wrap_commands(app)
 

@@ -1,4 +1,8 @@
-"""What every command shares: console objects, the --json printer, verbosity, and config loading."""
+"""What every command shares: console objects, the --json printer, verbosity, config loading, progress.
+
+Only typer and rich are imported here: the library is imported by each command when it runs, so that
+``optimizer --help`` and the light commands start fast.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
 from rich.console import Console
 
-from optimizer.config import Config, load_config
+if TYPE_CHECKING:
+    from optimizer.config import Config
+    from optimizer.pipeline.reporting import ProgressCallback
 
 
 @dataclass
@@ -24,13 +29,10 @@ state = _State()
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-ConfigOption = typer.Option(
-    None, "--config", "-c", help="Config TOML (default: $OPTIMIZER_CONFIG, then the user config dir)."
-)
-JsonOption = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
-
 
 def get_config(path: Path | None) -> Config:
+    from optimizer.config import load_config
+
     return load_config(path)
 
 
@@ -82,3 +84,17 @@ def progress_for(description: str) -> _RichProgress | None:
     if state.quiet or not console_err.is_terminal:
         return None
     return _RichProgress(description)
+
+
+class CliReporter:
+    """The pipeline's :class:`~optimizer.pipeline.reporting.Reporter` for the terminal: lines on stderr
+    (unless --quiet), progress bars where stderr is a terminal."""
+
+    def info(self, message: str) -> None:
+        info(message)
+
+    def progress(self, description: str) -> ProgressCallback | None:
+        return progress_for(description)
+
+
+reporter = CliReporter()

@@ -1,30 +1,32 @@
-"""CLI command: ``optimizer devices``: the account's inverters (serial, model, station, status, battery,
-scheduler support). Also registers the ``optimizer oauth`` commands (:mod:`optimizer.cli.oauth`)."""
+"""``optimizer devices``: the account's inverters (serial, model, station, status, battery, scheduler support)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from optimizer.cli import oauth as oauth_cli
-from optimizer.cli.common import ConfigOption, JsonOption, console, emit_json, get_config, info
-from optimizer.config import Config
-from optimizer.foxess import FoxEssClient, client_from_config
-from optimizer.foxess.inventory import InverterInfo, inventory
+from optimizer.cli.common import console, emit_json, get_config, info
+from optimizer.cli.options import ConfigOption, JsonOption
 
-#: How the command gets its client; tests swap in one with a mock transport and a manual clock.
-client_factory: Callable[[Config], FoxEssClient] = client_from_config
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from optimizer.config import Config
+    from optimizer.foxess import FoxEssClient
+    from optimizer.foxess.inventory import InverterInfo
+
+#: How the command gets its client (``None``: from the config); tests swap in one with a mock transport.
+client_factory: Callable[[Config], FoxEssClient] | None = None
 
 _YES_NO = {True: "yes", False: "no", None: "?"}
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``devices`` and the ``oauth`` group to ``app``."""
+    """Add ``devices`` to ``app``."""
     app.command("devices")(devices)
-    oauth_cli.register(app)
 
 
 def devices(
@@ -37,8 +39,12 @@ def devices(
     ),
 ) -> None:
     """List the account's inverters: serial, model, station, status, battery and scheduler support."""
+    from optimizer.foxess import client_from_config
+    from optimizer.foxess.inventory import inventory
+
     cfg = get_config(config)
-    with client_factory(cfg) as client:
+    factory = client_factory or client_from_config
+    with factory(cfg) as client:
         rows = inventory(client, detail=detail)
         calls = client.calls_made
     if json_out:
@@ -49,6 +55,8 @@ def devices(
 
 
 def _table(rows: list[InverterInfo]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Fox ESS inverters", title_justify="left")
     for column in ("Serial", "Model", "Station", "Status", "Battery", "Scheduler"):
         table.add_column(column, overflow="fold")

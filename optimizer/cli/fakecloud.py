@@ -10,7 +10,8 @@ from types import FrameType
 
 import typer
 
-from optimizer.cli.common import JsonOption, console_err, emit_json, state
+from optimizer.cli.common import console_err, emit_json, state
+from optimizer.cli.options import JsonOption
 from optimizer.errors import UsageError
 from optimizer.fakecloud import DEFAULT_API_KEY, FakeCloud, FakeCloudConfig, parse_fault_spec
 from optimizer.fakecloud.state import RequestRecord

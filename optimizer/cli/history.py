@@ -1,6 +1,6 @@
 """CLI commands: ``optimizer history sync``, ``optimizer history import`` and ``optimizer history status``.
 
-Each command is a thin shell over :mod:`optimizer.history` and :class:`optimizer.store.HistoryStore`: parse,
+Each command is a thin shell over :mod:`optimizer.history` and :class:`optimizer.history.store.HistoryStore`: parse,
 call, render. The store is ``[paths] history_db`` (default: ``history.sqlite`` in the user data dir).
 """
 
@@ -12,19 +12,12 @@ from typing import Any
 
 import typer
 
-from optimizer.cli.common import (
-    ConfigOption,
-    JsonOption,
-    console,
-    emit_json,
-    get_config,
-    info,
-    progress_for,
-)
+from optimizer.cli.common import console, emit_json, get_config, info, progress_for
+from optimizer.cli.options import ConfigOption, JsonOption
 from optimizer.config import Config
 from optimizer.errors import UsageError
 from optimizer.history import DEFAULT_SYNC_DAYS, SyncReport, reconcile, sync_history
-from optimizer.store import HistoryStore, ImportReport
+from optimizer.history.store import HistoryStore, ImportReport
 from optimizer.timegrid import iso
 
 CSV_DEVICE = "csv"

@@ -8,30 +8,24 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import typer
 
-from optimizer.cli.common import ConfigOption, JsonOption, console, emit_json, get_config, info
-from optimizer.config import Config
-from optimizer.errors import UsageError
-from optimizer.foxess import (
-    Clock,
-    CredentialsError,
-    SystemClock,
-    authorization_url,
-    exchange_code,
-    read_token_file,
-    revoke,
-    token_file_path,
-    write_token_file,
-)
-from optimizer.foxess.session import normalize_base_url
-from optimizer.timegrid import iso
+from optimizer.cli.common import console, emit_json, get_config, info
+from optimizer.cli.options import ConfigOption, JsonOption
+
+if TYPE_CHECKING:
+    import httpx
+
+    from optimizer.config import Config
+    from optimizer.foxess import Clock
 
 
 def _default_http(config: Config) -> httpx.Client:
+    import httpx
+
     return httpx.Client(timeout=config.foxess.timeout_s, verify=True, follow_redirects=False)
 
 
@@ -39,7 +33,14 @@ _QUERY_KEY = re.compile(r"(^|[?&])(code|state|error)=")
 
 #: How the commands reach the cloud, and their clock; tests swap these.
 http_factory: Callable[[Config], httpx.Client] = _default_http
-clock: Clock = SystemClock()
+clock: Clock | None = None  # None: the system clock
+
+
+def _clock() -> Clock:
+    from optimizer.foxess import SystemClock
+
+    return clock if clock is not None else SystemClock()
+
 
 oauth_app = typer.Typer(help="Sign in to the Fox ESS cloud with OAuth 2.0 instead of an API key.", no_args_is_help=True)
 
@@ -52,6 +53,9 @@ def register(app: typer.Typer) -> None:
 def code_from_answer(answer: str, expected_state: str | None) -> str:
     """The authorization code from what the user pasted: the bare code, or the whole redirect address
     (``...?code=abc&state=xyz``), whose ``state`` must then match the one sent."""
+    from optimizer.errors import UsageError
+    from optimizer.foxess import CredentialsError
+
     text = answer.strip()
     if not text:
         raise UsageError("no authorization code given")
@@ -96,6 +100,10 @@ def login(
     config: Path | None = ConfigOption,
 ) -> None:
     """Authorize this tool: open the approval page, trade the code for tokens, save them (mode 0600)."""
+    from optimizer.foxess import authorization_url, exchange_code, token_file_path, write_token_file
+    from optimizer.foxess.session import normalize_base_url
+    from optimizer.timegrid import iso
+
     cfg = get_config(config)
     base_url = normalize_base_url(cfg.base_url)
     state: str | None = None  # only checked when this run sent the user to the approval page
@@ -113,7 +121,7 @@ def login(
             client_secret=client_secret,
             code=code_from_answer(code, state),
             redirect_uri=redirect_uri,
-            now_ms=clock.time_ms(),
+            now_ms=_clock().time_ms(),
         )
     path = token_file_path(cfg)
     write_token_file(path, tokens)
@@ -123,10 +131,13 @@ def login(
 @oauth_app.command("status")
 def status(config: Path | None = ConfigOption, json_out: bool = JsonOption) -> None:
     """Show the saved OAuth grant: expiry, refresh ability, client id (never the tokens)."""
+    from optimizer.foxess import read_token_file, token_file_path
+    from optimizer.timegrid import iso
+
     cfg = get_config(config)
     path = token_file_path(cfg)
     tokens = read_token_file(path)
-    now = datetime.fromtimestamp(clock.time_ms() / 1000, tz=UTC)
+    now = datetime.fromtimestamp(_clock().time_ms() / 1000, tz=UTC)
     document = {
         "token_file": str(path),
         "client_id": tokens.client_id,
@@ -145,6 +156,9 @@ def status(config: Path | None = ConfigOption, json_out: bool = JsonOption) -> N
 @oauth_app.command("revoke")
 def revoke_command(config: Path | None = ConfigOption) -> None:
     """Revoke the saved access token at the cloud and delete the token file."""
+    from optimizer.foxess import read_token_file, revoke, token_file_path
+    from optimizer.foxess.session import normalize_base_url
+
     cfg = get_config(config)
     path = token_file_path(cfg)
     tokens = read_token_file(path)

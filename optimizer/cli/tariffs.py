@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.cli.common import ConfigOption, JsonOption, console, emit_json, get_config, info
+from optimizer.cli.common import console, emit_json, get_config, info
+from optimizer.cli.options import ConfigOption, JsonOption
 from optimizer.config import Config
 from optimizer.errors import TariffError, UsageError
 from optimizer.tariffs import Tariff, read_tariff, resolve_tariff_path, shipped_tariffs

@@ -24,6 +24,7 @@ from optimizer.history.csvfile import HistoryFile, load_history_csv, read_histor
 from optimizer.history.daymatrix import DayMatrix, day_matrix
 from optimizer.history.reconcile import reconcile
 from optimizer.history.resample import FILL_RULES, CleaningReport, Gap, resample_to_slots
+from optimizer.history.store import HistoryStore
 from optimizer.history.sync import (
     DEFAULT_SYNC_DAYS,
     HistoryClient,
@@ -31,7 +32,6 @@ from optimizer.history.sync import (
     plan_windows,
     sync_history,
 )
-from optimizer.store import HistoryStore
 
 
 def history_frame(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.history.resample import resample_to_slots
-from optimizer.store import HistoryStore
+from optimizer.history.store import HistoryStore
 from optimizer.timegrid import local_midnight, slot_index
 
 #: (sample column [kW], report column [kWh]) compared per day.

@@ -31,7 +31,7 @@ import pandas as pd
 
 from optimizer.errors import FoxEssError, HistoryError
 from optimizer.history.columns import API_VARIABLES, CORRUPT_ABOVE, REPORT_VARIABLES
-from optimizer.store import HistoryStore
+from optimizer.history.store import HistoryStore
 from optimizer.timegrid import iso, local_midnight
 
 DEFAULT_SYNC_DAYS = 35

@@ -31,7 +31,7 @@ from optimizer.foxess import (
     authorization_url,
     exchange_code,
 )
-from optimizer.push import push_schedule
+from optimizer.pipeline.push import push_schedule
 from optimizer.scheduler import SchedulerGroup, same_schedule
 from tests.fakecloud.conftest import START, make_cloud
 

@@ -12,7 +12,7 @@ import pytest
 from optimizer.fakecloud import FakeCloud, FakeCloudConfig
 from optimizer.foxess import ApiKeyAuth, FoxEssClient, ManualClock
 from optimizer.history import history_frame, reconcile, sync_history
-from optimizer.store import HistoryStore
+from optimizer.history.store import HistoryStore
 from optimizer.timegrid import local_day_index
 
 START = datetime(2025, 6, 10, 10, 2, 30, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from optimizer.errors import HistoryError
-from optimizer.store import HistoryStore
+from optimizer.history.store import HistoryStore
 
 T0 = pd.Timestamp("2024-05-01T00:00Z")
 

@@ -10,8 +10,8 @@ import pytest
 
 from optimizer.errors import FoxEssError, HistoryError
 from optimizer.history import plan_windows, reconcile, sync_history
+from optimizer.history.store import HistoryStore
 from optimizer.history.sync import complete_months, month_totals
-from optimizer.store import HistoryStore
 from tests.history.conftest import FakeClient, ReportRow, load_at
 
 NOW = datetime(2024, 6, 12, 13, 7, tzinfo=UTC)
@@ -99,7 +99,7 @@ def test_error_can_be_returned_instead_of_raised(tmp_path: Path) -> None:
     assert isinstance(report.error, FoxEssError) and not report.complete
     assert len(report.windows) == 1 and report.calls == 2
     assert seen == [(0, 3), (1, 3)]
-    assert report.as_dict()["error"] == "simulated cloud outage"
+    assert report.as_dict()["error"] == "simulated cloud outage."
 
 
 def test_month_reports_once_per_complete_month(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import account as account_module
 from optimizer.fakecloud import FakeCloud, FakeCloudConfig
 from optimizer.foxess import client_from_config
 from optimizer.foxess.clock import ManualClock
+from optimizer.pipeline import account as account_module
 
 API_KEY = "test-key-7f3c9a1e5b2d4c6f8a0b"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from optimizer.errors import ApiError, ReadbackMismatchError, TransportError
-from optimizer.push import ScheduleSnapshot, push_schedule, schedule_differs
+from optimizer.pipeline.push import ScheduleSnapshot, push_schedule, schedule_differs
 from optimizer.scheduler import SchedulerGroup, same_schedule
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +16,15 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from optimizer.account import Account, open_account
 from optimizer.config import Config
-from optimizer.device import plan_device, scheduler_devices
 from optimizer.errors import LockError, OptimizerError, SchedulerUnsupportedError
-from optimizer.history.sync import ProgressCallback
-from optimizer.pipeline import PlanOptions, PlanOutcome
-from optimizer.push import PushReport, ScheduleSnapshot, push_schedule
-from optimizer.store import HistoryStore
+from optimizer.history.store import HistoryStore
+from optimizer.pipeline.account import Account, open_account
+from optimizer.pipeline.device import plan_device, push_outcome, scheduler_devices
+from optimizer.pipeline.options import PlanOptions
+from optimizer.pipeline.plan import PlanOutcome
+from optimizer.pipeline.push import PushReport
+from optimizer.pipeline.reporting import SILENT, ProgressCallback, Reporter
 
 log = logging.getLogger("optimizer.run")
 
@@ -101,8 +102,9 @@ def run_lock(path: Path, wait_s: float) -> Iterator[None]:
         lock.acquire(timeout=wait_s)
     except Timeout:
         raise LockError(
-            f"another optimizer run holds the lock {path} (waited {wait_s:.0f} s)",
-            hint="Let it finish; raise --wait to queue behind it.",
+            f"another optimizer run holds the lock {path} (waited {wait_s:.0f} s).",
+            hint="Let it finish, or wait longer for it.",
+            option="wait_s",
         ) from None
     try:
         yield
@@ -128,7 +130,7 @@ def run_device(
     try:
         outcome = plan_device(config, options, account, sn, store=store, progress=progress)
         line.outcome = outcome
-        line.expected_savings = outcome.self_use.cost - outcome.compiled.simulated.cost
+        line.expected_savings = outcome.expected_savings
         log.info(
             "%s: planned %d groups, cost planned %.3f compiled %.3f self-use %.3f",
             sn,
@@ -138,8 +140,7 @@ def run_device(
             outcome.self_use.cost,
         )
         if push:
-            current = ScheduleSnapshot(enable=outcome.device.current_enable, groups=outcome.device.current_groups)
-            report = push_schedule(client, sn, outcome.groups, current)
+            report = push_outcome(account, outcome)
             line.push = report
             line.pushed, line.writes, line.verified = report.pushed, report.writes, report.verified
             log.info("%s: %s", sn, "; ".join(report.notes) or ("pushed and verified" if report.pushed else "-"))
@@ -165,7 +166,7 @@ def run_nightly(
     *,
     push: bool,
     wait_s: float = 300.0,
-    progress_factory: Callable[[str], ProgressCallback | None] | None = None,
+    reporter: Reporter = SILENT,
 ) -> RunReport:
     """Plan (and with ``push`` write) every configured inverter under the run lock."""
     report = RunReport()
@@ -178,7 +179,7 @@ def run_nightly(
                 sn = summary.deviceSN
                 if options.device and sn != options.device:
                     continue
-                progress = progress_factory(sn) if progress_factory else None
+                progress = reporter.progress(f"history {sn}")
                 line = run_device(
                     config,
                     options,

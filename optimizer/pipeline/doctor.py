@@ -38,19 +38,13 @@ def _fail(name: str, exc: OptimizerError) -> Check:
 
 
 def check_tariffs(config: Config) -> Check:
-    from optimizer.tariffs import load_prices
+    from optimizer.pipeline.inputs import tariff_specs
     from optimizer.timegrid import horizon_index
 
     try:
         start = pd.Timestamp.now(tz="UTC").floor("30min")
         index = horizon_index(start, pd.Timedelta(hours=24).to_pytimedelta(), 30)
-        imp, exp = load_prices(
-            config.tariff.import_,
-            config.tariff.export,
-            index,
-            base_dir=config.base_dir,
-            timezone=config.site.timezone,
-        )
+        imp, exp = tariff_specs(config).prices(config, index)
     except OptimizerError as exc:
         return _fail("tariffs", exc)
     return Check(
@@ -72,8 +66,8 @@ def check_solver() -> Check:
 
 
 def check_account(config: Config) -> list[Check]:
-    from optimizer.account import open_account
-    from optimizer.device import scheduler_devices
+    from optimizer.pipeline.account import open_account
+    from optimizer.pipeline.device import scheduler_devices
 
     checks: list[Check] = []
     try:

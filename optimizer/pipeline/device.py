@@ -4,30 +4,30 @@ Call budget of one device plan (steady state, history already stored): the histo
 day, see ``optimizer history``), ``scheduler/get/flag`` and ``scheduler/get`` (support, properties, groups,
 flag), one real-time query for the SoC and, unless ``gap_fill = "selfuse"``, one ``setting/get WorkMode``.
 Pushing adds ``scheduler/enable``, ``scheduler/set/flag`` and the read-back ``scheduler/get``.
+
+:func:`plan_account` is ``optimizer plan``/``push`` for an account: open it, plan the chosen (or first
+capable) inverter, push if asked.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import pandas as pd
 
-from optimizer.account import Account
 from optimizer.config import Config
 from optimizer.errors import ConfigError, HistoryError, OptimizerError, SchedulerUnsupportedError
 from optimizer.foxess import DeviceSummary, FoxEssClient
 from optimizer.history import read_history_csv, sync_history
-from optimizer.history.sync import ProgressCallback
-from optimizer.pipeline import (
-    DeviceContext,
-    PlanOptions,
-    PlanOutcome,
-    horizon_for,
-    slot_minutes_for,
-    solve_and_compile,
-)
-from optimizer.store import HistoryStore
-from optimizer.timegrid import floor_to_slot, parse_time_arg
+from optimizer.history.store import HistoryStore
+from optimizer.pipeline.account import Account, open_account
+from optimizer.pipeline.inputs import build_horizon
+from optimizer.pipeline.options import PlanOptions
+from optimizer.pipeline.plan import DeviceContext, PlanOutcome, horizon_start, solve_and_compile
+from optimizer.pipeline.push import PushReport, ScheduleSnapshot, push_schedule
+from optimizer.pipeline.reporting import SILENT, ProgressCallback, Reporter
+from optimizer.timegrid import floor_to_slot
 
 
 def account_now(account: Account) -> pd.Timestamp:
@@ -45,8 +45,8 @@ def scheduler_devices(client: FoxEssClient, config: Config) -> list[DeviceSummar
         missing = [sn for sn in config.foxess.devices if sn not in by_sn]
         if missing:
             raise ConfigError(
-                f"[foxess] devices lists {', '.join(missing)}, not in this account "
-                f"(it has {', '.join(by_sn) or 'no inverters'})"
+                f"[foxess] devices lists {', '.join(missing)}, which this account does not have "
+                f"(it has {', '.join(by_sn) or 'no inverters'})."
             )
         return [by_sn[sn] for sn in config.foxess.devices]
     return devices
@@ -66,18 +66,17 @@ def inspect_device(client: FoxEssClient, sn: str, config: Config, *, simulated: 
     flag = client.scheduler_get_flag(sn)
     if not flag.support:
         raise SchedulerUnsupportedError(
-            f"{sn} does not support the Fox ESS scheduler (scheduler/get/flag support=0)",
+            f"{sn} does not support the Fox ESS scheduler (scheduler/get/flag support=0).",
             hint="Plan for an inverter with scheduler support, or drop this one from [foxess] devices.",
         )
     state = client.scheduler_get(sn)
-    rating_w = config.battery.rating_w
     device = DeviceContext(
         sn=sn,
         properties=state.properties,
         current_groups=list(state.groups),
         current_enable=bool(state.enable),
         live_soc_pct=live_soc_pct(client, sn),
-        fd_pwr_cap_w=rating_w,
+        fd_pwr_cap_w=config.battery.rating_w,
         simulated_cloud=simulated,
     )
     if config.schedule.gap_fill != "selfuse":
@@ -116,9 +115,8 @@ def plan_device(
     client = account.client
     calls_before = client.calls_made
     now = account_now(account)
-    slot = slot_minutes_for(config, options)
     tz = config.site.timezone
-    start = floor_to_slot(parse_time_arg(options.start, tz), slot) if options.start else floor_to_slot(now, slot)
+    start = horizon_start(config, options, floor_to_slot(now, options.slot_for(config)))
     device = inspect_device(client, sn, config, simulated=account.simulated)
     if options.history is not None:  # forecasts from a CSV instead of the account's history
         history = read_history_csv(options.history)
@@ -127,18 +125,68 @@ def plan_device(
             client, store, sn, now=now.to_pydatetime(), days=config.history.sync_days, timezone=tz, progress=progress
         )
         begin = start - pd.Timedelta(days=config.history.forecast_days)
-        history_end = max(start, now) + options.horizon if options.forecast == "perfect" else start
+        history_end = max(start, now) + options.horizon_for(config) if options.forecast == "perfect" else start
         history = store.series(sn, begin, history_end)
     if history.empty:
-        raise HistoryError(f"{sn}: no history stored before {start.isoformat()}; run `optimizer history sync`")
+        raise HistoryError(
+            f"{sn}: no history is stored before {start.isoformat()}.", hint="Run `optimizer history sync` first."
+        )
     live = device.live_soc_pct if options.start is None else None
-    horizon = horizon_for(config, history, options, start=start, slot_minutes=slot, live_soc_pct=live)
-    return solve_and_compile(
-        config,
-        horizon,
-        device,
-        options,
-        slot,
-        api_calls=client.calls_made - calls_before,
-        started=t0,
+    horizon = build_horizon(config, history, options, start=start, live_soc_pct=live)
+    return solve_and_compile(config, horizon, device, options, api_calls=client.calls_made - calls_before, started=t0)
+
+
+def push_outcome(account: Account, outcome: PlanOutcome) -> PushReport:
+    """Write ``outcome``'s groups to its inverter if they differ from what it held when planned; verify."""
+    sn = str(outcome.device.sn)
+    current = ScheduleSnapshot(enable=outcome.device.current_enable, groups=outcome.device.current_groups)
+    before = account.client.calls_made
+    report = push_schedule(account.client, sn, outcome.groups, current)
+    outcome.api_calls += account.client.calls_made - before
+    outcome.notes.extend(report.notes)
+    return report
+
+
+@dataclass
+class AccountPlan:
+    """``optimizer plan``/``push`` for an account: the outcome, and the push report when pushed."""
+
+    outcome: PlanOutcome
+    push: PushReport | None = None
+    simulated: bool = False
+
+
+def plan_account(
+    config: Config, options: PlanOptions, *, push: bool = False, reporter: Reporter = SILENT
+) -> AccountPlan:
+    """Plan ``options.device``, else the first inverter of the account with scheduler support; push if asked.
+
+    With no credentials this is the built-in simulated cloud (the reporter is told).
+    """
+    with open_account(config) as account:
+        if account.simulated:
+            reporter.info(
+                "No Fox ESS credentials: using the built-in simulated Fox ESS cloud (set FOXESS_API_KEY for yours)."
+            )
+        with HistoryStore(config.history_db) as store:
+            outcome = _plan_first_capable(config, options, account, store, reporter)
+        report = push_outcome(account, outcome) if push else None
+        return AccountPlan(outcome=outcome, push=report, simulated=account.simulated)
+
+
+def _plan_first_capable(
+    config: Config, options: PlanOptions, account: Account, store: HistoryStore, reporter: Reporter
+) -> PlanOutcome:
+    """Plan for ``options.device``, else for the first inverter with scheduler support (the support check is
+    the first call of :func:`plan_device`, so an unsupported one costs that call only)."""
+    listed = [] if options.device else scheduler_devices(account.client, config)
+    serials = [options.device] if options.device else [d.deviceSN for d in listed]
+    for sn in serials:
+        try:
+            return plan_device(config, options, account, sn, store=store, progress=reporter.progress(f"history {sn}"))
+        except SchedulerUnsupportedError:
+            if options.device:
+                raise
+    raise SchedulerUnsupportedError(
+        f"no inverter in this account supports the scheduler ({', '.join(serials) or 'no inverters'})."
     )

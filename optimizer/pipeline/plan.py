@@ -1,49 +1,33 @@
-"""One pipeline for the CLI, cron and notebooks: gather inputs, plan, compile, validate, (push).
+"""One plan, from a horizon to validated groups and their costs: what ``plan``, ``push``, ``run`` and the
+notebooks show.
 
-``plan_offline`` plans from a history CSV with no inverter at all; ``plan_device`` plans for one inverter of a
-connected account (syncing the history it needs, reading the scheduler's properties and current groups and the
-live SoC). Both return a :class:`PlanOutcome`, whose :meth:`PlanOutcome.to_json` is the document of
-``CONTRACT.md``. Nothing here writes to an inverter: :func:`optimizer.push.push_schedule` does, when asked.
+:func:`solve_and_compile` is the step every path shares: plan the horizon (:func:`optimizer.solve.solve_plan` on
+:func:`~optimizer.pipeline.inputs.plan_inputs`), compile the plan into groups, validate them, and cost plain
+self-use and no battery on the same horizon. :func:`plan_offline` plans from a history CSV with no inverter at
+all; :func:`optimizer.pipeline.device.plan_device` for an inverter of an account. Both return a
+:class:`PlanOutcome`, whose :meth:`PlanOutcome.to_json` is the ``plan --json`` document of ``docs/CONTRACT.md``.
+Nothing here writes to an inverter: :mod:`optimizer.pipeline.push` does, when asked.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from optimizer.compile import CompiledSchedule, CompileOptions, GapFill, compile_plan
 from optimizer.config import Config
-from optimizer.errors import ConfigError, UsageError
+from optimizer.errors import UsageError
 from optimizer.history import read_history_csv
-from optimizer.inputs import ForecastKind, HorizonData, build_horizon, default_start
 from optimizer.model import PlanInputs
+from optimizer.pipeline.inputs import HorizonData, build_horizon, default_start, plan_inputs
+from optimizer.pipeline.options import PlanOptions
 from optimizer.scheduler import KH_V1_PROPERTIES, SchedulerGroup, SchedulerProperties, validate_groups
 from optimizer.simulate import SimResult, no_battery_cost, simulate
 from optimizer.solve import PlanResult, solve_plan
 from optimizer.timegrid import floor_to_slot, iso, parse_time_arg
-
-
-@dataclass(frozen=True)
-class PlanOptions:
-    """The command-line knobs of ``plan``/``push``/``run`` (``None``: from the config or the data)."""
-
-    history: Path | None = None
-    tariff: str | None = None
-    export_tariff: str | None = None
-    start: str | None = None
-    horizon: timedelta = timedelta(hours=24)
-    slot_minutes: int | None = None
-    soc_pct: float | None = None
-    end_soc_pct: float | None = None
-    terminal_value: float | None = None
-    forecast: ForecastKind = "history"
-    device: str | None = None
-    pv_forecast: Path | None = None
 
 
 @dataclass
@@ -63,17 +47,23 @@ class DeviceContext:
 
 @dataclass
 class PlanOutcome:
+    """A plan and everything shown about it: inputs, the LP's result, the compiled groups, the alternatives."""
+
     config: Config
     horizon: HorizonData
+    inputs: PlanInputs
     result: PlanResult
     compiled: CompiledSchedule
     self_use: SimResult
     no_battery_cost: float
     device: DeviceContext
-    slot_minutes: int
     api_calls: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def slot_minutes(self) -> int:
+        return self.horizon.slot_minutes
 
     @property
     def groups(self) -> list[SchedulerGroup]:
@@ -88,8 +78,13 @@ class PlanOutcome:
             "compiled": round(self.compiled.simulated.cost, 4),
         }
 
+    @property
+    def expected_savings(self) -> float:
+        """What the groups are expected to save against plain self-use [currency]."""
+        return self.self_use.cost - self.compiled.simulated.cost
+
     def to_json(self) -> dict[str, Any]:
-        """The ``plan --json`` document of ``CONTRACT.md`` (plus a few additive keys)."""
+        """The ``plan --json`` document of ``docs/CONTRACT.md`` (plus a few additive keys)."""
         slots = self.result.slots
         index = self.horizon.index
         end = index[-1] + pd.Timedelta(minutes=self.slot_minutes)
@@ -121,7 +116,7 @@ class PlanOutcome:
             "groups": [g.wire() for g in self.groups],
             "cost": self.costs,
             "savings": {
-                "vs_self_use": round(self.self_use.cost - self.compiled.simulated.cost, 4),
+                "vs_self_use": round(self.expected_savings, 4),
                 "vs_no_battery": round(self.no_battery_cost - self.compiled.simulated.cost, 4),
             },
             "end_soc_pct": round(self.result.end_soc_pct, 2),
@@ -139,8 +134,7 @@ def _r(value: Any, digits: int = 4) -> float:
 
 def default_properties(config: Config) -> SchedulerProperties:
     """The v1 ``properties`` of a real KH hybrid, with ``fdpwr`` sized to the configured battery's rating."""
-    max_w = config.battery.rating_w
-    fdpwr = {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": max_w}}
+    fdpwr = {"unit": "W", "precision": 1.0, "range": {"min": 0, "max": config.battery.rating_w}}
     return SchedulerProperties.from_wire({**KH_V1_PROPERTIES, "fdpwr": fdpwr})
 
 
@@ -185,57 +179,18 @@ def replay(
     )  # fmt: skip
 
 
-def horizon_for(
-    config: Config,
-    history: pd.DataFrame,
-    options: PlanOptions,
-    *,
-    start: pd.Timestamp,
-    slot_minutes: int,
-    live_soc_pct: float | None = None,
-) -> HorizonData:
-    """:func:`~optimizer.inputs.build_horizon` with the command-line options."""
-    return build_horizon(
-        config,
-        history,
-        start=start,
-        horizon=options.horizon,
-        slot_minutes=slot_minutes,
-        forecast=options.forecast,
-        tariff=options.tariff,
-        export_tariff=options.export_tariff,
-        soc_pct=options.soc_pct,
-        live_soc_pct=live_soc_pct,
-        pv_forecast_file=options.pv_forecast,
-    )
-
-
 def solve_and_compile(
     config: Config,
     horizon: HorizonData,
     device: DeviceContext,
     options: PlanOptions,
-    slot_minutes: int,
     *,
     api_calls: int = 0,
     started: float | None = None,
 ) -> PlanOutcome:
     """Plan the horizon, compile the plan into groups, validate them, and cost the alternatives."""
     t0 = time.perf_counter() if started is None else started
-    end_soc = options.end_soc_pct if options.end_soc_pct is not None else config.planner.end_soc_pct
-    terminal = options.terminal_value if options.terminal_value is not None else config.planner.terminal_value_per_kwh
-    inputs = PlanInputs(
-        index=horizon.index,
-        import_price=horizon.import_price,
-        export_price=horizon.export_price,
-        load_kw=horizon.load_kw,
-        pv_kw=horizon.pv_kw,
-        battery=config.battery,
-        grid=config.grid,
-        initial_soc_pct=horizon.initial_soc_pct,
-        end_soc_pct=end_soc,
-        terminal_value_per_kwh=terminal,
-    )
+    inputs = plan_inputs(config, horizon, options)
     t_solve = time.perf_counter()
     result = solve_plan(inputs, solver=config.planner.solver, time_limit_s=config.planner.time_limit_s)
     solve_s = time.perf_counter() - t_solve
@@ -248,55 +203,38 @@ def solve_and_compile(
         gap_fill=device.gap_fill,
     )
     validate_groups(compiled.groups, device.properties, max_groups=config.schedule.max_groups)
-    self_use = replay(
-        config, None, horizon.load_kw, horizon.pv_kw, (horizon.import_price, horizon.export_price),
-        horizon.initial_soc_pct,
-    )  # fmt: skip
+    prices = (horizon.import_price, horizon.export_price)
+    self_use = replay(config, None, horizon.load_kw, horizon.pv_kw, prices, horizon.initial_soc_pct)
     nobat = no_battery_cost(horizon.load_kw, horizon.pv_kw, horizon.import_price, horizon.export_price, config.grid)
     return PlanOutcome(
         config=config,
         horizon=horizon,
+        inputs=inputs,
         result=result,
         compiled=compiled,
         self_use=self_use,
         no_battery_cost=nobat,
         device=device,
-        slot_minutes=slot_minutes,
         api_calls=api_calls,
         timings={"solve_s": solve_s, "total_s": time.perf_counter() - t0},
-        notes=[*device.notes, *compiled.notes],
+        notes=[*horizon.notes, *device.notes, *compiled.notes],
     )
 
 
-def slot_minutes_for(config: Config, options: PlanOptions) -> int:
-    """``--slot``, else ``[planner] slot_minutes``."""
-    return options.slot_minutes or config.planner.slot_minutes
+def horizon_start(config: Config, options: PlanOptions, default: pd.Timestamp) -> pd.Timestamp:
+    """The horizon start: ``options.start`` on the slot grid, else ``default``."""
+    if options.start:
+        return floor_to_slot(parse_time_arg(options.start, config.site.timezone), options.slot_for(config))
+    return default
 
 
 def plan_offline(config: Config, options: PlanOptions) -> PlanOutcome:
-    """Plan from a history CSV (``--history FILE``): no account, no writes."""
+    """Plan from a history CSV (``options.history``): no account, no writes."""
     t0 = time.perf_counter()
     if options.history is None:
-        raise UsageError("plan_offline needs --history FILE")
+        raise UsageError("an offline plan needs a history file.", option="history")
     history = read_history_csv(options.history)
-    slot = slot_minutes_for(config, options)
-    tz = config.site.timezone
-    start = (
-        floor_to_slot(parse_time_arg(options.start, tz), slot)
-        if options.start
-        else default_start(history, tz, options.forecast)
-    )
-    horizon = horizon_for(config, history, options, start=start, slot_minutes=slot)
+    start = horizon_start(config, options, default_start(history, config.site.timezone, options.forecast))
+    horizon = build_horizon(config, history, options, start=start)
     device = DeviceContext(sn=None, properties=default_properties(config))
-    return solve_and_compile(config, horizon, device, options, slot, started=t0)
-
-
-def check_options(options: PlanOptions) -> None:
-    if options.horizon <= timedelta(0) or options.horizon > timedelta(days=4):
-        raise UsageError(f"--horizon must be between 1 slot and 96 h, got {options.horizon}")
-    if options.soc_pct is not None and not 0 <= options.soc_pct <= 100:
-        raise UsageError(f"--soc must be within 0–100 %, got {options.soc_pct}")
-    if options.end_soc_pct is not None and not 0 <= options.end_soc_pct <= 100:
-        raise UsageError(f"--end-soc must be within 0–100 %, got {options.end_soc_pct}")
-    if options.history is not None and not Path(options.history).exists():
-        raise ConfigError(f"{options.history}: history file not found")
+    return solve_and_compile(config, horizon, device, options, started=t0)

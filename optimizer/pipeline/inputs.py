@@ -1,0 +1,241 @@
+"""Assembling a planning horizon and the planner's inputs: the one path every command takes.
+
+* :func:`tariff_specs` resolves which tariff files price import and export (config + overrides);
+* :func:`build_horizon` lays prices, load and PV forecasts (or the measured values) and the initial SoC on one
+  UTC slot index (:class:`HorizonData`);
+* :func:`plan_inputs` turns a horizon into the planner's :class:`~optimizer.model.PlanInputs` with the config's
+  battery, grid and ``[planner]`` options and the caller's overrides.
+
+``plan``, ``push``, ``run`` and ``backtest`` all call these, so an option reaches every path alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pandas as pd
+
+from optimizer.config import Config
+from optimizer.errors import HistoryError, UsageError
+from optimizer.forecast import forecast_load, forecast_pv
+from optimizer.history import resample_to_slots
+from optimizer.model import PlanInputs
+from optimizer.pipeline.options import ForecastKind, PlanOptions
+from optimizer.tariffs import Tariff, load_prices, read_tariff, resolve_tariff_path
+from optimizer.timegrid import horizon_index, local_midnight, slot_index
+
+log = logging.getLogger(__name__)
+
+
+# ----- tariffs ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TariffSpecs:
+    """The tariff files in force: ``import_spec``, and ``export_spec`` (``None``: the import file's own export
+    side, or no export price at all)."""
+
+    import_spec: str
+    export_spec: str | None
+
+    def prices(self, config: Config, index: pd.DatetimeIndex) -> tuple[pd.Series, pd.Series]:
+        """Import and export price [currency/kWh] of every slot of ``index``."""
+        return load_prices(
+            self.import_spec, self.export_spec, index, base_dir=config.base_dir, timezone=config.site.timezone
+        )
+
+    def tariffs(self, config: Config) -> list[Tariff]:
+        """The tariff objects in force (import first), for their metadata (currency, zone, standing charge)."""
+        specs = [self.import_spec] + ([self.export_spec] if self.export_spec else [])
+        return [
+            read_tariff(resolve_tariff_path(spec, config.base_dir), timezone=config.site.timezone) for spec in specs
+        ]
+
+    def zone_notes(self, config: Config) -> list[str]:
+        """A note for each banded tariff whose clock differs from the site's (its bands would be misplaced)."""
+        notes = []
+        for tariff in self.tariffs(config):
+            if not tariff.is_price_file and tariff.timezone != config.site.timezone:
+                notes.append(
+                    f"the tariff {tariff.name} is on the {tariff.timezone} clock but the site's time zone is "
+                    f"{config.site.timezone}: the groups follow the site's clock; set [site] timezone if the "
+                    "inverter is in that zone"
+                )
+        return notes
+
+
+def tariff_specs(config: Config, tariff: str | None = None, export_tariff: str | None = None) -> TariffSpecs:
+    """The tariff files in force: the config's ``[tariff]`` with the overrides applied.
+
+    An override replaces only the side it names: ``tariff`` replaces the import side (and the export side too
+    when the file itself has one, such as a Flux tariff), ``export_tariff`` the export side. Otherwise the
+    configured export tariff stays.
+    """
+    import_spec = tariff or config.tariff.import_
+    if export_tariff is not None:
+        return TariffSpecs(import_spec, export_tariff)
+    if tariff is not None and _has_export_side(config, tariff):
+        return TariffSpecs(import_spec, None)
+    return TariffSpecs(import_spec, config.tariff.export)
+
+
+def _has_export_side(config: Config, spec: str) -> bool:
+    tariff = read_tariff(resolve_tariff_path(spec, config.base_dir), timezone=config.site.timezone)
+    return tariff.has_export() and not tariff.is_price_file
+
+
+# ----- the horizon --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HorizonData:
+    """Everything the planner needs per slot, on one UTC index."""
+
+    index: pd.DatetimeIndex
+    import_price: pd.Series
+    export_price: pd.Series
+    load_kw: pd.Series
+    pv_kw: pd.Series
+    initial_soc_pct: float
+    soc_source: str
+    actual: pd.DataFrame | None = None  # measured load_kw / pv_kw inside the horizon, where known
+    currency: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def slot_minutes(self) -> int:
+        return round((self.index[1] - self.index[0]).total_seconds() / 60) if len(self.index) > 1 else 0
+
+
+def default_start(history: pd.DataFrame, timezone: str, forecast: ForecastKind) -> pd.Timestamp:
+    """Offline default start: the last complete local day of the file (``perfect``) or the day after it."""
+    if history.empty:
+        raise HistoryError("the history holds no samples.")
+    last_sample = pd.Timestamp(history.index.max())
+    last_day = last_sample.tz_convert(timezone).date()
+    if forecast == "perfect":
+        steps = pd.Series(history.index).diff().dropna()
+        data_end = last_sample + (pd.Timedelta(steps.median()) if not steps.empty else pd.Timedelta(0))
+        day = last_day
+        while local_midnight(day + timedelta(days=1), timezone) > data_end:
+            day -= timedelta(days=1)
+        return local_midnight(day, timezone)
+    return local_midnight(last_day + timedelta(days=1), timezone)
+
+
+def history_on_grid(
+    history: pd.DataFrame, end: pd.Timestamp, slot_minutes: int, days: int, timezone: str
+) -> pd.DataFrame:
+    """The past ``days`` of history before ``end`` resampled onto the slot grid (gaps filled, spikes removed)."""
+    first = pd.Timestamp(history.index.min()).floor(f"{slot_minutes}min")
+    begin = max(first, end - pd.Timedelta(days=days))
+    if begin >= end:
+        raise HistoryError(
+            f"no history before {end.isoformat()}: the forecasts need at least one day of past load and PV."
+        )
+    grid = slot_index(begin, end, slot_minutes)
+    frame, _report = resample_to_slots(history, grid, timezone=timezone)
+    return frame
+
+
+def measured_on_grid(history: pd.DataFrame, index: pd.DatetimeIndex, timezone: str) -> pd.DataFrame:
+    """The measured load and PV [kW] on ``index`` (``perfect`` forecasts, backtest replays); the history must
+    cover the whole horizon."""
+    end = index[-1] + (index[1] - index[0] if len(index) > 1 else pd.Timedelta(minutes=30))
+    if pd.Timestamp(history.index.min()) > index[0] or pd.Timestamp(history.index.max()) < index[-1]:
+        raise HistoryError(
+            f"perfect forecasts need measured load and PV for the whole horizon "
+            f"{index[0].isoformat()} – {end.isoformat()}, but the history covers "
+            f"{history.index.min()} – {history.index.max()}.",
+            hint="Choose a start and a horizon inside the history.",
+            option="start",
+        )
+    frame, _ = resample_to_slots(history, index, timezone=timezone)
+    return frame[["load_kw", "pv_kw"]]
+
+
+def build_horizon(
+    config: Config,
+    history: pd.DataFrame,
+    options: PlanOptions,
+    *,
+    start: pd.Timestamp,
+    horizon: timedelta | None = None,
+    live_soc_pct: float | None = None,
+    soc_pct: float | None = None,
+) -> HorizonData:
+    """Prices, forecasts and initial SoC for the horizon starting at ``start`` (UTC).
+
+    ``horizon`` overrides the options' length (a backtest day is a local day: 23, 24 or 25 h); ``soc_pct``
+    overrides the options' initial SoC (a backtest's SoC chain). The initial SoC is, in order: ``soc_pct``,
+    ``options.soc_pct``, ``live_soc_pct`` (the inverter's), the history's last SoC within 2 h, the reserve.
+    """
+    tz = config.site.timezone
+    slot_minutes = options.slot_for(config)
+    index = horizon_index(start, horizon or options.horizon_for(config), slot_minutes)
+    specs = tariff_specs(config, options.tariff, options.export_tariff)
+    import_price, export_price = specs.prices(config, index)
+
+    actual: pd.DataFrame | None = None
+    if options.forecast == "perfect":
+        actual = measured_on_grid(history, index, tz)
+        load_kw, pv_kw = actual["load_kw"], actual["pv_kw"]
+    elif options.forecast == "history":
+        past = history_on_grid(history, index[0], slot_minutes, config.history.forecast_days, tz)
+        load_kw = forecast_load(past, index, timezone=tz)
+        pv_kw = forecast_pv(past, index, timezone=tz, external=options.pv_forecast)
+    else:
+        raise UsageError(f"forecast must be 'history' or 'perfect', not {options.forecast!r}.", option="forecast")
+
+    chosen = soc_pct if soc_pct is not None else options.soc_pct
+    if chosen is not None:
+        soc, source = float(chosen), "given"
+    elif live_soc_pct is not None:
+        soc, source = float(live_soc_pct), "inverter"
+    else:
+        soc, source = _soc_from_history(history, index[0], config)
+    if not 0 <= soc <= 100:
+        raise UsageError(f"the initial SoC {soc:g} % is outside 0–100 %.", option="soc_pct")
+    return HorizonData(
+        index=index,
+        import_price=import_price,
+        export_price=export_price,
+        load_kw=load_kw.astype(float),
+        pv_kw=pv_kw.astype(float),
+        initial_soc_pct=soc,
+        soc_source=source,
+        actual=actual,
+        currency=str(import_price.attrs.get("currency", "")),
+        notes=tuple(specs.zone_notes(config)),
+    )
+
+
+def _soc_from_history(history: pd.DataFrame, start: pd.Timestamp, config: Config) -> tuple[float, str]:
+    """The last measured SoC at or before ``start`` within 2 h, else the battery reserve."""
+    if "soc_pct" in history.columns:
+        known = history.loc[history.index <= start, "soc_pct"].dropna()
+        if not known.empty and start - pd.Timestamp(known.index[-1]) <= pd.Timedelta(hours=2):
+            return float(known.iloc[-1]), "history"
+    return float(config.battery.min_soc_pct), "reserve (no SoC known: give the initial SoC)"
+
+
+# ----- the planner's inputs -----------------------------------------------------------------------------------
+
+
+def plan_inputs(config: Config, horizon: HorizonData, options: PlanOptions) -> PlanInputs:
+    """The planner's inputs for ``horizon``: its prices, forecasts and SoC, the config's battery and grid, and
+    the end-SoC floor and terminal value of the options, else of ``[planner]``."""
+    return PlanInputs(
+        index=horizon.index,
+        import_price=horizon.import_price,
+        export_price=horizon.export_price,
+        load_kw=horizon.load_kw,
+        pv_kw=horizon.pv_kw,
+        battery=config.battery,
+        grid=config.grid,
+        initial_soc_pct=horizon.initial_soc_pct,
+        end_soc_pct=options.end_soc_for(config),
+        terminal_value_per_kwh=options.terminal_value_for(config),
+    )
