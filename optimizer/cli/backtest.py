@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from optimizer.cli.common import console, emit_json, get_config, progress_for
+from optimizer.cli.common import console, emit_json, get_config, reporter
 from optimizer.cli.options import (
     ConfigOption,
     EndSocOpt,
@@ -55,7 +55,8 @@ def backtest(
     ),
 ) -> None:
     """Re-plan day by day over history, replay the groups, compare with self-use and perfect foresight."""
-    from optimizer.pipeline.backtest import backtest_history, backtest_range, run_backtest
+    from optimizer.pipeline import api
+    from optimizer.pipeline.backtest import backtest_history, backtest_range
     from optimizer.timegrid import parse_duration
 
     config = get_config(config_path)
@@ -66,7 +67,7 @@ def backtest(
         tariff=tariff, export_tariff=export_tariff, slot=slot, soc=soc, end_soc=end_soc,
         terminal_value=terminal_value, pv_forecast=pv_forecast,
     )  # fmt: skip
-    result = run_backtest(config, frame, first, last, options, progress=progress_for("backtest"))
+    result = api.backtest(config, frame, first, last, options, reporter=reporter)
     if as_json:
         emit_json(result.to_json())
     else:

@@ -17,7 +17,8 @@ from optimizer.cli.options import ConfigOption, JsonOption
 from optimizer.config import Config
 from optimizer.errors import UsageError
 from optimizer.history import DEFAULT_SYNC_DAYS, SyncReport, reconcile, sync_history
-from optimizer.history.store import HistoryStore, ImportReport
+from optimizer.history.csvimport import ImportReport, import_history_csv
+from optimizer.history.store import HistoryStore
 from optimizer.timegrid import iso
 
 CSV_DEVICE = "csv"
@@ -168,7 +169,7 @@ def import_command(
     export); times without an offset are read on the site's clock."""
     config = get_config(config_path)
     with _open_store(config) as store:
-        report = store.import_csv(file, sn=device, timezone=config.site.timezone)
+        report = import_history_csv(store, file, sn=device, timezone=config.site.timezone)
     if as_json:
         emit_json({**report.as_dict(), "db": str(config.history_db)})
     else:

@@ -41,17 +41,15 @@ def _run(
     show_slots: bool,
     **values: Any,
 ) -> None:
+    from optimizer.pipeline import api
+
     config = get_config(config_path)
     options = plan_options(**values)
-    if options.history is not None and not push:
-        from optimizer.pipeline.plan import plan_offline
-
-        outcome, report = plan_offline(config, options), None
-    else:
-        from optimizer.pipeline.device import plan_account
-
-        done = plan_account(config, options, push=push, reporter=reporter)
+    if push:
+        done = api.push(config, options, reporter=reporter)
         outcome, report = done.outcome, done.push
+    else:
+        outcome, report = api.plan(config, options, reporter=reporter), None
     _show(outcome, report, as_json=as_json, plot=plot, show_slots=show_slots)
 
 

@@ -46,7 +46,8 @@ def run(
     ),
 ) -> None:
     """The nightly entry point: plan (and with --push write and verify) every configured inverter."""
-    from optimizer.pipeline.nightly import run_nightly, setup_run_log
+    from optimizer.pipeline import api
+    from optimizer.pipeline.nightly import setup_run_log
 
     config = get_config(config_path)
     options = plan_options(
@@ -55,7 +56,7 @@ def run(
     )  # fmt: skip
     handler = setup_run_log(log_file or config.log_file)
     try:
-        report = run_nightly(config, options, push=push, wait_s=wait, reporter=reporter)
+        report = api.run(config, options, push=push, wait_s=wait, reporter=reporter)
     finally:
         handler.close()
     if report.simulated:

@@ -14,13 +14,18 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from optimizer.fakecloud.auth import OAuthTokens
 from optimizer.fakecloud.replies import Reply
 
-if TYPE_CHECKING:
-    from optimizer.fakecloud.state import CloudState
+
+class CloudState(Protocol):
+    """What the OAuth routes need of the cloud's state: its token store."""
+
+    oauth: OAuthTokens
+
 
 AUTHORIZE_PATH = "/public/auth/index.html"
 PUBLIC_PATHS = frozenset({AUTHORIZE_PATH, "/oauth2/token", "/oauth2/refresh", "/oauth2/revoke"})

@@ -10,6 +10,8 @@ Modules, in the order a plan flows through them::
     push       push_schedule(): write only what differs, read back, verify, restore on failure
     nightly    run_nightly(): every inverter under one lock, with a log and a per-device report
     backtest   run_backtest(): day-by-day re-planning over history against self-use and perfect foresight
+    api        plan(), push(), run(), backtest(): the entry points (exported by :mod:`optimizer` itself: here
+               they would clash with the modules of the same names)
     status     read_status(); doctor: run_checks()
     reporting  Reporter: how progress and messages reach the caller (the CLI, a notebook)
 

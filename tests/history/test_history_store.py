@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from optimizer.errors import HistoryError
+from optimizer.history.csvimport import import_history_csv
 from optimizer.history.store import HistoryStore
 
 T0 = pd.Timestamp("2024-05-01T00:00Z")
@@ -98,11 +99,11 @@ def test_daily_totals_and_report_months(tmp_path: Path) -> None:
 
 def test_import_csv_is_idempotent(tmp_path: Path, fr_csv: Path) -> None:
     with HistoryStore(tmp_path / "h.sqlite") as store:
-        report = store.import_csv(fr_csv)
+        report = import_history_csv(store, fr_csv)
         assert report.sn == "csv" and report.rows == 17524 and report.step_minutes == 30
         assert report.samples_written == (17524 - 336) + (17524 - 8781)
         assert report.gap_cells == {"load_kw": 336, "pv_kw": 8781}
-        assert store.import_csv(fr_csv).samples_written == 0
+        assert import_history_csv(store, fr_csv).samples_written == 0
         raw = store.series("csv")
         assert raw.index[0] == pd.Timestamp("2024-02-28T21:00Z")
         assert raw["load_kw"].sum() == pytest.approx(pd.read_csv(fr_csv)["load_kw"].sum())
@@ -115,7 +116,7 @@ def test_bad_csv_writes_nothing(tmp_path: Path) -> None:
     bad.write_text("time,load_kw,pv_kw\n2024-01-01T00:00Z,1,0\n2024-01-01T00:30Z,x,0\n", encoding="utf-8")
     with HistoryStore(tmp_path / "h.sqlite") as store:
         with pytest.raises(HistoryError, match="line 3: load_kw = 'x'"):
-            store.import_csv(bad)
+            import_history_csv(store, bad)
         assert store.devices() == []
 
 

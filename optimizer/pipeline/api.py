@@ -1,0 +1,72 @@
+"""The entry points of the public surface: :func:`plan`, :func:`push`, :func:`run` and :func:`backtest`.
+
+The CLI's commands and the notebooks call these; each is a few lines over the pipeline's modules, imported
+when called so that an offline plan never loads the Fox ESS client.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from optimizer.pipeline.options import PlanOptions
+from optimizer.pipeline.reporting import SILENT, Reporter
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from optimizer.config import Config
+    from optimizer.pipeline.backtest import BacktestResult
+    from optimizer.pipeline.device import AccountPlan
+    from optimizer.pipeline.nightly import RunReport
+    from optimizer.pipeline.plan import PlanOutcome
+
+
+def plan(config: Config, options: PlanOptions | None = None, *, reporter: Reporter = SILENT) -> PlanOutcome:
+    """A dry-run plan: offline from ``options.history`` when given, else for an inverter of the account (the
+    built-in simulated cloud without credentials). Writes nothing."""
+    options = (options or PlanOptions()).validate()
+    if options.history is not None:
+        from optimizer.pipeline.plan import plan_offline
+
+        return plan_offline(config, options)
+    from optimizer.pipeline.device import plan_account
+
+    return plan_account(config, options, reporter=reporter).outcome
+
+
+def push(config: Config, options: PlanOptions | None = None, *, reporter: Reporter = SILENT) -> AccountPlan:
+    """Plan for an inverter of the account, then write the groups if they differ, read back and verify."""
+    from optimizer.pipeline.device import plan_account
+
+    return plan_account(config, (options or PlanOptions()).validate(), push=True, reporter=reporter)
+
+
+def run(
+    config: Config,
+    options: PlanOptions | None = None,
+    *,
+    push: bool = False,
+    wait_s: float = 300.0,
+    reporter: Reporter = SILENT,
+) -> RunReport:
+    """The nightly run: every configured inverter under the run lock; ``push`` writes (else a dry-run)."""
+    from optimizer.pipeline.nightly import run_nightly
+
+    return run_nightly(config, (options or PlanOptions()).validate(), push=push, wait_s=wait_s, reporter=reporter)
+
+
+def backtest(
+    config: Config,
+    history: pd.DataFrame,
+    first_day: date,
+    last_day: date,
+    options: PlanOptions | None = None,
+    *,
+    reporter: Reporter = SILENT,
+) -> BacktestResult:
+    """Re-plan every local day from ``first_day`` to ``last_day`` over ``history`` (see
+    :mod:`optimizer.pipeline.backtest`)."""
+    from optimizer.pipeline.backtest import run_backtest
+
+    return run_backtest(config, history, first_day, last_day, options, progress=reporter.progress("backtest"))
