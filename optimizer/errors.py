@@ -46,10 +46,21 @@ class OptimizerError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with every attribute (errors cross process boundaries in parallel backtests)."""
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
     def explain(self) -> str:
         """The message followed by the hint, as shown to the user: full sentences, each ending with a stop."""
         parts = [sentence(self.message)] + ([sentence(self.hint)] if self.hint else [])
         return " ".join(p for p in parts if p)
+
+
+def _rebuild(cls: type[OptimizerError], args: tuple[object, ...], state: dict[str, object]) -> OptimizerError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 def sentence(text: str) -> str:

@@ -53,6 +53,9 @@ def backtest(
     device: str | None = typer.Option(
         None, "--device", metavar="SN", help="Use this inverter's stored history (instead of --history)."
     ),
+    workers: int | None = typer.Option(
+        None, "--workers", metavar="N", min=1, help="Processes to run days in (default: every CPU)."
+    ),
 ) -> None:
     """Re-plan day by day over history, replay the groups, compare with self-use and perfect foresight."""
     from optimizer.pipeline import api
@@ -67,7 +70,7 @@ def backtest(
         tariff=tariff, export_tariff=export_tariff, slot=slot, soc=soc, end_soc=end_soc,
         terminal_value=terminal_value, pv_forecast=pv_forecast,
     )  # fmt: skip
-    result = api.backtest(config, frame, first, last, options, reporter=reporter)
+    result = api.backtest(config, frame, first, last, options, reporter=reporter, workers=workers)
     if as_json:
         emit_json(result.to_json())
     else:

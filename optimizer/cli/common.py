@@ -51,13 +51,30 @@ def info(message: str) -> None:
 class _RichProgress:
     """A callable progress sink ``(done, total)`` drawing a rich bar on stderr; silent when not a TTY."""
 
-    def __init__(self, description: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    def __init__(self, description: str, unit: str | None = None) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            Task,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            """Work units per second, e.g. ``12.3 days/s``."""
+
+            def render(self, task: Task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text("" if speed is None or unit is None else f"{speed:.1f} {unit}/s")
 
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            Rate(),
             TimeRemainingColumn(),
             console=console_err,
             transient=True,
@@ -79,11 +96,15 @@ class _RichProgress:
             self._started = False
 
 
+PROGRESS_UNITS = {"backtest": "days"}
+"""The unit each kind of progress counts, shown as a rate."""
+
+
 def progress_for(description: str) -> _RichProgress | None:
     """A progress bar for slow work, or ``None`` with --quiet or when stderr is not a terminal."""
     if state.quiet or not console_err.is_terminal:
         return None
-    return _RichProgress(description)
+    return _RichProgress(description, PROGRESS_UNITS.get(description.split(" ", 1)[0]))
 
 
 class CliReporter:

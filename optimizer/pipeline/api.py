@@ -64,9 +64,11 @@ def backtest(
     options: PlanOptions | None = None,
     *,
     reporter: Reporter = SILENT,
+    workers: int | None = None,
 ) -> BacktestResult:
-    """Re-plan every local day from ``first_day`` to ``last_day`` over ``history`` (see
-    :mod:`optimizer.pipeline.backtest`)."""
+    """Re-plan every local day from ``first_day`` to ``last_day`` over ``history`` in ``workers`` processes
+    (default: every CPU; see :mod:`optimizer.pipeline.backtest`)."""
     from optimizer.pipeline.backtest import run_backtest
 
-    return run_backtest(config, history, first_day, last_day, options, progress=reporter.progress("backtest"))
+    progress = reporter.progress("backtest")
+    return run_backtest(config, history, first_day, last_day, options, progress=progress, workers=workers)

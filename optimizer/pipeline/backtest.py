@@ -8,13 +8,27 @@ plain SelfUse. Each strategy carries its own battery SoC from one day to the nex
 Every day is planned through the pipeline's own path (:func:`~optimizer.pipeline.inputs.build_horizon`,
 :func:`~optimizer.pipeline.inputs.plan_inputs`, :func:`~optimizer.pipeline.plan.compile_for`), so the backtest
 plans exactly the problem ``optimizer plan`` would: the same tariffs, end-SoC floor and terminal value.
+What is the same every day is built once (:class:`BacktestContext`): the history on the slot grid and the
+prices of the whole range.
+
+**In parallel, exactly.** The days are cut into segments run side by side in a process pool; a segment other
+than the first starts from a guessed SoC (the reserve). Once the segment before it is final, each strategy whose
+true start SoC differs from the guess is re-run day by day from the true SoC until its end-of-day SoC meets the
+one computed from the guess: from there on both chains are the same chain, so the result equals a sequential
+run (it re-converges within a day or two wherever a day's plan does not depend on how full the battery started).
 
 ``captured_pct = 100 × (self_use − planner) / (self_use − perfect)``.
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,17 +41,24 @@ from optimizer.errors import HistoryError, UsageError
 from optimizer.history import read_history_csv
 from optimizer.history.store import HistoryStore
 from optimizer.model import PlanInputs
-from optimizer.pipeline.inputs import HorizonData, build_horizon, measured_on_grid, plan_inputs
+from optimizer.pipeline.grid import HistoryGrid
+from optimizer.pipeline.inputs import HorizonData, build_horizon, plan_inputs, tariff_specs
 from optimizer.pipeline.options import PlanOptions
 from optimizer.pipeline.plan import compile_for, default_properties, replay
 from optimizer.pipeline.reporting import ProgressCallback
 from optimizer.scheduler import SchedulerProperties
-from optimizer.simulate import SimResult, no_battery_cost
+from optimizer.simulate import no_battery_cost
 from optimizer.solve import solve_plan
-from optimizer.timegrid import local_day_index, local_midnight, parse_time_arg
+from optimizer.timegrid import local_day_index, local_midnight, parse_time_arg, slot_index
 
 DEFAULT_DAYS = 7
 """Days a backtest covers when no range is given."""
+STRATEGIES = ("planner", "perfect", "self_use")
+"""The strategies whose battery SoC is carried from day to day."""
+MIN_SEGMENT_DAYS = 14
+"""Segments shorter than this are not worth a process of their own (re-convergence costs a day or two)."""
+SOC_MATCH_PCT = 1e-9
+"""Two end-of-day SoCs this close [%] are the same chain."""
 
 
 @dataclass
@@ -63,6 +84,7 @@ class BacktestResult:
     days: list[BacktestDay] = field(default_factory=list)
     total_s: float = 0.0
     currency: str = ""
+    workers: int = 1
 
     def totals(self) -> dict[str, float]:
         return {
@@ -88,8 +110,11 @@ class BacktestResult:
             "cost": self.totals(),
             "captured_pct": None if captured is None else round(captured, 2),
             "per_day": [d.to_json() for d in self.days],
-            "timings": {"total_s": round(self.total_s, 3)},
+            "timings": {"total_s": round(self.total_s, 3), "workers": self.workers},
         }
+
+
+# ----- which history, which days --------------------------------------------------------------------------------
 
 
 def backtest_history(config: Config, history: Path | None, device: str | None) -> pd.DataFrame:
@@ -98,7 +123,6 @@ def backtest_history(config: Config, history: Path | None, device: str | None) -
         return read_history_csv(history)
     if device is None:
         raise UsageError("the backtest needs --history FILE, or --device SN to use the local history store.")
-
     with HistoryStore(config.history_db) as store:
         frame = store.series(device, pd.Timestamp("2000-01-01", tz="UTC"), pd.Timestamp.now(tz="UTC"))
     if frame.empty:
@@ -128,38 +152,220 @@ def backtest_range(
     return first, last
 
 
-def day_horizon(config: Config, history: pd.DataFrame, day: date, options: PlanOptions, soc_pct: float) -> HorizonData:
-    """The horizon a nightly run would have planned for local ``day``: the history before it, from ``soc_pct``."""
-    index = local_day_index(day, config.site.timezone, options.slot_for(config))
-    if pd.Timestamp(history.index.min()) > index[0] - pd.Timedelta(days=1):
-        raise HistoryError(
-            f"backtest day {day}: the history starts too late to forecast it (it needs a day before).",
-            option="start",
+# ----- one day ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StrategyDay:
+    """What one strategy did on one day: its cost [currency] and the SoC it ended at [%]."""
+
+    cost: float
+    end_soc_pct: float
+
+
+class BacktestContext:
+    """What is the same every day of a backtest, built once: the history on the slot grid and the prices of the
+    whole range; and one day of one strategy (:meth:`run_day`)."""
+
+    def __init__(
+        self,
+        config: Config,
+        history: pd.DataFrame | HistoryGrid,
+        first_day: date,
+        last_day: date,
+        options: PlanOptions,
+        properties: SchedulerProperties,
+    ) -> None:
+        self.config = config
+        self.options = options
+        self.properties = properties
+        tz = config.site.timezone
+        self.grid = history if isinstance(history, HistoryGrid) else HistoryGrid(history, tz)
+        whole = slot_index(
+            local_midnight(first_day, tz), local_midnight(last_day + timedelta(days=1), tz), options.slot_for(config)
         )
-    length = (index[-1] - index[0]) + (index[1] - index[0])
-    forecasting = replace(options, forecast="history")
-    return build_horizon(config, history, forecasting, start=index[0], horizon=length, soc_pct=soc_pct)
+        self.prices = tariff_specs(config, options.tariff, options.export_tariff).prices(config, whole)
+        self._day: tuple[date, pd.DatetimeIndex, pd.DataFrame, tuple[pd.Series, pd.Series]] | None = None
+
+    @property
+    def currency(self) -> str:
+        return str(self.prices[0].attrs.get("currency", ""))
+
+    def _measured(self, day: date) -> tuple[pd.DatetimeIndex, pd.DataFrame, tuple[pd.Series, pd.Series]]:
+        """The day's slots, what was measured in them and their prices (kept for the day's other strategies)."""
+        if self._day is None or self._day[0] != day:
+            index = local_day_index(day, self.config.site.timezone, self.options.slot_for(self.config))
+            prices = (self.prices[0].reindex(index), self.prices[1].reindex(index))
+            for series, whole in zip(prices, self.prices, strict=True):
+                series.attrs.update(whole.attrs)
+            self._day = (day, index, self.grid.measured(index), prices)
+        return self._day[1], self._day[2], self._day[3]
+
+    def horizon(self, day: date, soc_pct: float) -> HorizonData:
+        """The horizon a nightly run would have planned for local ``day``: forecasts from the history before it."""
+        index, _, prices = self._measured(day)
+        if self.grid.first > index[0] - pd.Timedelta(days=1):
+            raise HistoryError(
+                f"backtest day {day}: the history starts too late to forecast it (it needs a day before).",
+                option="start",
+            )
+        length = (index[-1] - index[0]) + (index[1] - index[0])
+        forecasting = replace(self.options, forecast="history")
+        return build_horizon(
+            self.config, self.grid, forecasting, start=index[0], horizon=length, soc_pct=soc_pct, prices=prices
+        )
+
+    def inputs(self, day: date, soc_pct: float) -> PlanInputs:
+        """The planner's inputs of the forecast plan for ``day`` (the same as ``plan`` builds)."""
+        return plan_inputs(self.config, self.horizon(day, soc_pct), self.options)
+
+    def run_day(self, day: date, strategy: str, soc_pct: float) -> StrategyDay:
+        """``strategy`` (``planner``, ``perfect`` or ``self_use``) on local ``day`` from ``soc_pct``."""
+        index, actual, prices = self._measured(day)
+        config = self.config
+        if strategy == "self_use":
+            sim = replay(config, None, actual["load_kw"], actual["pv_kw"], prices, soc_pct)
+            return StrategyDay(sim.cost, sim.end_soc_pct)
+        if strategy == "perfect":
+            horizon = HorizonData(
+                index=index,
+                import_price=prices[0],
+                export_price=prices[1],
+                load_kw=actual["load_kw"],
+                pv_kw=actual["pv_kw"],
+                initial_soc_pct=soc_pct,
+                soc_source="given",
+                actual=actual,
+                currency=self.currency,
+            )
+        else:
+            horizon = self.horizon(day, soc_pct)
+        result = solve_plan(
+            plan_inputs(config, horizon, self.options),
+            solver=config.planner.solver,
+            time_limit_s=config.planner.time_limit_s,
+        )
+        groups = compile_for(config, result, soc_pct, self.properties).groups
+        sim = replay(config, groups, actual["load_kw"], actual["pv_kw"], prices, soc_pct)
+        return StrategyDay(sim.cost, sim.end_soc_pct)
+
+    def no_battery(self, day: date) -> float:
+        _, actual, (imp, exp) = self._measured(day)
+        return no_battery_cost(actual["load_kw"], actual["pv_kw"], imp, exp, self.config.grid)
 
 
 def day_inputs(config: Config, history: pd.DataFrame, day: date, options: PlanOptions, soc_pct: float) -> PlanInputs:
     """The planner's inputs of the backtest's forecast plan for ``day`` (the same as ``plan`` builds)."""
-    return plan_inputs(config, day_horizon(config, history, day, options, soc_pct), options)
+    context = BacktestContext(config, history, day, day, options, default_properties(config))
+    return context.inputs(day, soc_pct)
 
 
-def _planned_and_replayed(
+# ----- segments of days ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    """Consecutive days run from start SoCs per strategy; per day, each strategy's result and no battery."""
+
+    days: list[date]
+    start_soc: dict[str, float]
+    results: list[dict[str, StrategyDay]] = field(default_factory=list)
+    no_battery: list[float] = field(default_factory=list)
+
+    def end_soc(self, strategy: str) -> float:
+        return self.results[-1][strategy].end_soc_pct
+
+
+def run_segment(context: BacktestContext, segment: Segment, done: Callable[[int], None] | None = None) -> Segment:
+    """Run every day of ``segment`` for every strategy, carrying each strategy's SoC."""
+    soc = dict(segment.start_soc)
+    for day in segment.days:
+        row = {s: context.run_day(day, s, soc[s]) for s in STRATEGIES}
+        soc = {s: row[s].end_soc_pct for s in STRATEGIES}
+        segment.results.append(row)
+        segment.no_battery.append(context.no_battery(day))
+        if done:
+            done(1)
+    return segment
+
+
+def reconverge(context: BacktestContext, segment: Segment, true_start: dict[str, float]) -> int:
+    """Re-run the strategies of ``segment`` whose true start SoC differs from the guess, until each meets its
+    computed chain; returns the strategy-days re-run."""
+    rerun = 0
+    for strategy in STRATEGIES:
+        soc = true_start[strategy]
+        if abs(soc - segment.start_soc[strategy]) <= SOC_MATCH_PCT:
+            continue
+        for i, day in enumerate(segment.days):
+            fixed = context.run_day(day, strategy, soc)
+            rerun += 1
+            converged = abs(fixed.end_soc_pct - segment.results[i][strategy].end_soc_pct) <= SOC_MATCH_PCT
+            segment.results[i][strategy] = fixed
+            soc = fixed.end_soc_pct
+            if converged:
+                break
+        segment.start_soc[strategy] = true_start[strategy]
+    return rerun
+
+
+# ----- the process pool ----------------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(
     config: Config,
+    history: pd.DataFrame,
+    first_day: date,
+    last_day: date,
     options: PlanOptions,
-    horizon: HorizonData,
     properties: SchedulerProperties,
-    actual: pd.DataFrame,
-) -> SimResult:
-    """Plan ``horizon``, compile the plan into groups and run them against what really happened."""
-    result = solve_plan(
-        plan_inputs(config, horizon, options), solver=config.planner.solver, time_limit_s=config.planner.time_limit_s
-    )
-    groups = compile_for(config, result, horizon.initial_soc_pct, properties).groups
-    prices = (horizon.import_price, horizon.export_price)
-    return replay(config, groups, actual["load_kw"], actual["pv_kw"], prices, horizon.initial_soc_pct)
+    counter: Any,
+) -> None:
+    _WORKER["context"] = BacktestContext(config, history, first_day, last_day, options, properties)
+    _WORKER["counter"] = counter
+
+
+def _worker_segment(segment: Segment) -> Segment:
+    counter = _WORKER["counter"]
+
+    def done(n: int) -> None:
+        with counter.get_lock():
+            counter.value += n
+
+    return run_segment(_WORKER["context"], segment, done)
+
+
+def default_workers() -> int:
+    """Processes for a backtest: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context_name() -> str:
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+@contextmanager
+def _pool(workers: int, initargs: tuple[Any, ...]) -> Iterator[Executor]:
+    ctx = multiprocessing.get_context(_context_name())
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["optimizer.pipeline.backtest"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=initargs) as pool:
+        yield pool
+
+
+def _segments(days: list[date], workers: int, start: dict[str, float], guess: dict[str, float]) -> list[Segment]:
+    count = 1 if workers <= 1 else max(1, min(workers * 2, len(days) // MIN_SEGMENT_DAYS))
+    size = -(-len(days) // count)
+    chunks = [days[i : i + size] for i in range(0, len(days), size)]
+    return [Segment(chunk, dict(start if k == 0 else guess)) for k, chunk in enumerate(chunks)]
+
+
+# ----- the backtest -------------------------------------------------------------------------------------------
 
 
 def run_backtest(
@@ -171,36 +377,72 @@ def run_backtest(
     *,
     properties: SchedulerProperties | None = None,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
 ) -> BacktestResult:
     """Re-plan each local day from ``first_day`` to ``last_day`` inclusive (see the module docstring).
 
     ``options`` are those of ``plan`` (tariffs, slot length, end-SoC floor, terminal value); ``soc_pct`` is the
-    SoC the first day starts at (default: the reserve). ``properties`` default to a KH hybrid's.
+    SoC the first day starts at (default: the reserve). ``properties`` default to a KH hybrid's. ``workers``:
+    processes (default: every CPU this process may use; 1 runs in this process). ``progress(done, total)``
+    counts days. The pool starts its processes with ``forkserver`` (``spawn`` where that is missing), so a
+    script that calls this must guard its entry point with ``if __name__ == "__main__":``.
     """
     t0 = time.perf_counter()
     options = (options or PlanOptions()).validate()
     if last_day < first_day:
         raise UsageError(f"the backtest's last day {last_day} is before its first day {first_day}.", option="to")
     properties = properties or default_properties(config)
+    context = BacktestContext(config, history, first_day, last_day, options, properties)
+    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     start_soc = config.battery.min_soc_pct if options.soc_pct is None else options.soc_pct
-    soc = {"self_use": start_soc, "planner": start_soc, "perfect": start_soc}
-    result = BacktestResult()
-    n_days = (last_day - first_day).days + 1
-    for i in range(n_days):
-        day = first_day + timedelta(days=i)
-        horizon = day_horizon(config, history, day, options, soc["planner"])
-        actual = measured_on_grid(history, horizon.index, config.site.timezone)
-        prices = (horizon.import_price, horizon.export_price)
-        ideal = replace(horizon, load_kw=actual["load_kw"], pv_kw=actual["pv_kw"], initial_soc_pct=soc["perfect"])
+    start = dict.fromkeys(STRATEGIES, start_soc)
+    guess = dict.fromkeys(STRATEGIES, config.battery.min_soc_pct)
+    count = default_workers() if workers is None else max(1, workers)
+    segments = _segments(days, count, start, guess)
+    if progress:
+        progress(0, len(days))
+    if len(segments) == 1:
+        finished = 0
 
-        planner = _planned_and_replayed(config, options, horizon, properties, actual)
-        perfect = _planned_and_replayed(config, options, ideal, properties, actual)
-        selfuse = replay(config, None, actual["load_kw"], actual["pv_kw"], prices, soc["self_use"])
-        nobat = no_battery_cost(actual["load_kw"], actual["pv_kw"], prices[0], prices[1], config.grid)
-        soc = {"self_use": selfuse.end_soc_pct, "planner": planner.end_soc_pct, "perfect": perfect.end_soc_pct}
-        result.days.append(BacktestDay(day, nobat, selfuse.cost, planner.cost, perfect.cost))
-        result.currency = horizon.currency
-        if progress:
-            progress(i + 1, n_days)
+        def tick(n: int) -> None:
+            nonlocal finished
+            finished += n
+            if progress:
+                progress(finished, len(days))
+
+        segments = [run_segment(context, segments[0], tick)]
+    else:
+        segments = _run_parallel(context, history, first_day, last_day, segments, count, progress, len(days))
+    result = BacktestResult(currency=context.currency, workers=min(count, len(segments)))
+    for segment in segments:
+        for day, row, nobat in zip(segment.days, segment.results, segment.no_battery, strict=True):
+            costs = {s: row[s].cost for s in STRATEGIES}
+            result.days.append(BacktestDay(day, nobat, costs["self_use"], costs["planner"], costs["perfect"]))
     result.total_s = time.perf_counter() - t0
     return result
+
+
+def _run_parallel(
+    context: BacktestContext,
+    history: pd.DataFrame,
+    first_day: date,
+    last_day: date,
+    segments: list[Segment],
+    workers: int,
+    progress: ProgressCallback | None,
+    total: int,
+) -> list[Segment]:
+    ctx = multiprocessing.get_context(_context_name())
+    counter = ctx.Value("i", 0)
+    initargs = (context.config, history, first_day, last_day, context.options, context.properties, counter)
+    with _pool(min(workers, len(segments)), initargs) as pool:
+        futures: list[Future[Segment]] = [pool.submit(_worker_segment, s) for s in segments]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.25)
+            if progress:
+                progress(min(counter.value, total), total)
+        done = [f.result() for f in futures]
+    for previous, segment in itertools.pairwise(done):
+        reconverge(context, segment, {s: previous.end_soc(s) for s in STRATEGIES})
+    return done

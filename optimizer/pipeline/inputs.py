@@ -2,7 +2,7 @@
 
 * :func:`tariff_specs` resolves which tariff files price import and export (config + overrides);
 * :func:`build_horizon` lays prices, load and PV forecasts (or the measured values) and the initial SoC on one
-  UTC slot index (:class:`HorizonData`);
+  UTC slot index (:class:`HorizonData`), from the history on the slot grid (:class:`~.grid.HistoryGrid`);
 * :func:`plan_inputs` turns a horizon into the planner's :class:`~optimizer.model.PlanInputs` with the config's
   battery, grid and ``[planner]`` options and the caller's overrides.
 
@@ -20,11 +20,11 @@ import pandas as pd
 from optimizer.config import Config
 from optimizer.errors import HistoryError, UsageError
 from optimizer.forecast import forecast_load, forecast_pv
-from optimizer.history import resample_to_slots
 from optimizer.model import PlanInputs
+from optimizer.pipeline.grid import HistoryGrid
 from optimizer.pipeline.options import ForecastKind, PlanOptions
 from optimizer.tariffs import Tariff, load_prices, read_tariff, resolve_tariff_path
-from optimizer.timegrid import horizon_index, local_midnight, slot_index
+from optimizer.timegrid import horizon_index, local_midnight
 
 log = logging.getLogger(__name__)
 
@@ -125,77 +125,56 @@ def default_start(history: pd.DataFrame, timezone: str, forecast: ForecastKind) 
     return local_midnight(last_day + timedelta(days=1), timezone)
 
 
-def history_on_grid(
-    history: pd.DataFrame, end: pd.Timestamp, slot_minutes: int, days: int, timezone: str
-) -> pd.DataFrame:
-    """The past ``days`` of history before ``end`` resampled onto the slot grid (gaps filled, spikes removed)."""
-    first = pd.Timestamp(history.index.min()).floor(f"{slot_minutes}min")
-    begin = max(first, end - pd.Timedelta(days=days))
-    if begin >= end:
-        raise HistoryError(
-            f"no history before {end.isoformat()}: the forecasts need at least one day of past load and PV."
-        )
-    grid = slot_index(begin, end, slot_minutes)
-    frame, _report = resample_to_slots(history, grid, timezone=timezone)
-    return frame
-
-
-def measured_on_grid(history: pd.DataFrame, index: pd.DatetimeIndex, timezone: str) -> pd.DataFrame:
-    """The measured load and PV [kW] on ``index`` (``perfect`` forecasts, backtest replays); the history must
-    cover the whole horizon."""
-    end = index[-1] + (index[1] - index[0] if len(index) > 1 else pd.Timedelta(minutes=30))
-    if pd.Timestamp(history.index.min()) > index[0] or pd.Timestamp(history.index.max()) < index[-1]:
-        raise HistoryError(
-            f"perfect forecasts need measured load and PV for the whole horizon "
-            f"{index[0].isoformat()} – {end.isoformat()}, but the history covers "
-            f"{history.index.min()} – {history.index.max()}.",
-            hint="Choose a start and a horizon inside the history.",
-            option="start",
-        )
-    frame, _ = resample_to_slots(history, index, timezone=timezone)
-    return frame[["load_kw", "pv_kw"]]
-
-
 def build_horizon(
     config: Config,
-    history: pd.DataFrame,
+    history: HistoryGrid | pd.DataFrame,
     options: PlanOptions,
     *,
     start: pd.Timestamp,
     horizon: timedelta | None = None,
     live_soc_pct: float | None = None,
     soc_pct: float | None = None,
+    prices: tuple[pd.Series, pd.Series] | None = None,
 ) -> HorizonData:
     """Prices, forecasts and initial SoC for the horizon starting at ``start`` (UTC).
 
-    ``horizon`` overrides the options' length (a backtest day is a local day: 23, 24 or 25 h); ``soc_pct``
-    overrides the options' initial SoC (a backtest's SoC chain). The initial SoC is, in order: ``soc_pct``,
+    ``history`` is the measured history (raw samples, or a :class:`HistoryGrid` resampled once). ``horizon``
+    overrides the options' length (a backtest day is a local day: 23, 24 or 25 h); ``soc_pct`` overrides the
+    options' initial SoC (a backtest's SoC chain); ``prices`` are precomputed import and export prices covering
+    the horizon (a backtest prices its whole range once). The initial SoC is, in order: ``soc_pct``,
     ``options.soc_pct``, ``live_soc_pct`` (the inverter's), the history's last SoC within 2 h, the reserve.
     """
     tz = config.site.timezone
+    source = history if isinstance(history, HistoryGrid) else HistoryGrid(history, tz)
     slot_minutes = options.slot_for(config)
     index = horizon_index(start, horizon or options.horizon_for(config), slot_minutes)
     specs = tariff_specs(config, options.tariff, options.export_tariff)
-    import_price, export_price = specs.prices(config, index)
+    if prices is None:
+        import_price, export_price = specs.prices(config, index)
+    else:
+        import_price, export_price = (_on_index(series, index) for series in prices)
 
     actual: pd.DataFrame | None = None
     if options.forecast == "perfect":
-        actual = measured_on_grid(history, index, tz)
+        actual = source.measured(index)
         load_kw, pv_kw = actual["load_kw"], actual["pv_kw"]
     elif options.forecast == "history":
-        past = history_on_grid(history, index[0], slot_minutes, config.history.forecast_days, tz)
+        past = source.past(index[0], slot_minutes, config.history.forecast_days)
         load_kw = forecast_load(past, index, timezone=tz)
         pv_kw = forecast_pv(past, index, timezone=tz, external=options.pv_forecast)
     else:
         raise UsageError(f"forecast must be 'history' or 'perfect', not {options.forecast!r}.", option="forecast")
 
     chosen = soc_pct if soc_pct is not None else options.soc_pct
+    measured_soc = source.soc_at(index[0])
     if chosen is not None:
-        soc, source = float(chosen), "given"
+        soc, soc_source = float(chosen), "given"
     elif live_soc_pct is not None:
-        soc, source = float(live_soc_pct), "inverter"
+        soc, soc_source = float(live_soc_pct), "inverter"
+    elif measured_soc is not None:
+        soc, soc_source = measured_soc, "history"
     else:
-        soc, source = _soc_from_history(history, index[0], config)
+        soc, soc_source = float(config.battery.min_soc_pct), "reserve (no SoC known: give the initial SoC)"
     if not 0 <= soc <= 100:
         raise UsageError(f"the initial SoC {soc:g} % is outside 0–100 %.", option="soc_pct")
     return HorizonData(
@@ -205,20 +184,21 @@ def build_horizon(
         load_kw=load_kw.astype(float),
         pv_kw=pv_kw.astype(float),
         initial_soc_pct=soc,
-        soc_source=source,
+        soc_source=soc_source,
         actual=actual,
         currency=str(import_price.attrs.get("currency", "")),
         notes=tuple(specs.zone_notes(config)),
     )
 
 
-def _soc_from_history(history: pd.DataFrame, start: pd.Timestamp, config: Config) -> tuple[float, str]:
-    """The last measured SoC at or before ``start`` within 2 h, else the battery reserve."""
-    if "soc_pct" in history.columns:
-        known = history.loc[history.index <= start, "soc_pct"].dropna()
-        if not known.empty and start - pd.Timestamp(known.index[-1]) <= pd.Timedelta(hours=2):
-            return float(known.iloc[-1]), "history"
-    return float(config.battery.min_soc_pct), "reserve (no SoC known: give the initial SoC)"
+def _on_index(series: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
+    """``series`` restricted to ``index`` (which it must cover), keeping its name and attributes."""
+    part = series.reindex(index)
+    if part.isna().any():
+        missing = index[part.isna().to_numpy()][0]
+        raise UsageError(f"the precomputed prices do not cover the slot {missing.isoformat()}.")
+    part.attrs.update(series.attrs)
+    return part
 
 
 # ----- the planner's inputs -----------------------------------------------------------------------------------
