@@ -93,6 +93,7 @@ def slots_table(outcome: PlanOutcome) -> Table:
 
 def summary_lines(outcome: PlanOutcome) -> list[str]:
     c = outcome.costs
+    net = outcome.net_costs
     cur = f" {outcome.horizon.currency}" if outcome.horizon.currency else ""
     idx = outcome.horizon.index
     tz = outcome.config.site.timezone
@@ -101,15 +102,16 @@ def summary_lines(outcome: PlanOutcome) -> list[str]:
     device = outcome.device.sn or "offline (no inverter)"
     if outcome.device.simulated_cloud:
         device += " on the simulated Fox ESS cloud"
+    value = outcome.terminal_value_per_kwh
     lines = [
         f"Device:    {device}",
         f"Horizon:   {start} → {end}, {len(idx)} slots of {outcome.slot_minutes} min",
         f"Start SoC: {outcome.horizon.initial_soc_pct:.0f} % (from {outcome.horizon.soc_source}); "
-        f"plan ends at {outcome.result.end_soc_pct:.0f} %",
+        f"plan ends at {outcome.result.end_soc_pct:.0f} %, groups at {outcome.compiled.simulated.end_soc_pct:.0f} %",
         f"Cost:      planned {c['planned']:.2f} · compiled groups {c['compiled']:.2f} · "
         f"self-use {c['self_use']:.2f} · no battery {c['no_battery']:.2f}{cur}",
-        f"Savings:   {c['self_use'] - c['compiled']:.2f} vs self-use, "
-        f"{c['no_battery'] - c['compiled']:.2f} vs no battery (compile loss {c['compiled'] - c['planned']:.2f})",
+        f"Savings:   {outcome.expected_savings:.2f} vs self-use, {net['no_battery'] - net['compiled']:.2f} vs no "
+        f"battery (compile loss {outcome.compile_loss:.2f}); energy left at the end valued at {value:.4f}/kWh",
         f"Solver:    {outcome.result.solver} in {outcome.timings.get('solve_s', 0.0) * 1000:.0f} ms; "
         f"total {outcome.timings.get('total_s', 0.0):.2f} s; API calls {outcome.api_calls}",
     ]

@@ -100,10 +100,18 @@ def print_backtest(result: BacktestResult, console: Console) -> None:
         f"{t['perfect']:.2f}",
     )
     console.print(table)
+    net = result.net_totals()
+    credit = result.end_credit
+    console.print(
+        f"Left in the battery after the last day, at {result.end_value_per_kwh:.4f} per kWh: self-use "
+        f"{credit.get('self_use', 0.0):.2f}, planner {credit.get('planner', 0.0):.2f}, perfect "
+        f"{credit.get('perfect', 0.0):.2f} (savings below count it).",
+        markup=False,
+    )
     captured = result.captured_pct
     share = "n/a (no saving possible)" if captured is None else f"{captured:.1f} %"
     console.print(
-        f"{len(result.days)} days; planner saves {t['self_use'] - t['planner']:.2f} vs self-use; "
+        f"{len(result.days)} days; planner saves {net['self_use'] - net['planner']:.2f} vs self-use; "
         f"captured {share} of perfect foresight's saving; {result.total_s:.1f} s",
         markup=False,
     )

@@ -25,9 +25,22 @@ class _State:
     verbose: bool = False
 
 
+PIPED_WIDTH = 1000
+"""Columns of output that does not go to a terminal: wide enough that no table is cut and no line wrapped."""
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console for stdout or stderr: the terminal's width, or, when piped (cron mail, a file), one so wide
+    that nothing is truncated or wrapped."""
+    found = Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+    if found.is_terminal:
+        return found
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr, width=PIPED_WIDTH)
+
+
 state = _State()
-console = Console(highlight=False)
-console_err = Console(stderr=True, highlight=False, soft_wrap=True)
+console = _console()
+console_err = _console(stderr=True)
 
 
 def get_config(path: Path | None) -> Config:

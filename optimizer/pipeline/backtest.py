@@ -5,9 +5,9 @@ run would have known), plan, compile to groups, and replay the groups against wh
 day is also planned with the measured values (perfect foresight: the best the groups could have done) and run in
 plain SelfUse. Each strategy carries its own battery SoC from one day to the next.
 
-Every day is planned through the pipeline's own path (:func:`~optimizer.pipeline.inputs.build_horizon`,
-:func:`~optimizer.pipeline.inputs.plan_inputs`, :func:`~optimizer.pipeline.plan.compile_for`), so the backtest
-plans exactly the problem ``optimizer plan`` would: the same tariffs, end-SoC floor and terminal value.
+Every day is planned through the pipeline's own path (:func:`~optimizer.pipeline.inputs.build_horizon` and
+:func:`~optimizer.pipeline.plan.solve_and_compile`), so the backtest plans exactly what ``optimizer plan`` would:
+the same tariffs, end-SoC floor and terminal value, and plain SelfUse where the groups would not beat it.
 What is the same every day is built once (:class:`BacktestContext`): the history on the slot grid and the
 prices of the whole range.
 
@@ -44,11 +44,11 @@ from optimizer.model import PlanInputs
 from optimizer.pipeline.grid import HistoryGrid
 from optimizer.pipeline.inputs import HorizonData, build_horizon, plan_inputs, tariff_specs
 from optimizer.pipeline.options import PlanOptions
-from optimizer.pipeline.plan import compile_for, default_properties, replay
+from optimizer.pipeline.plan import DeviceContext, default_properties, replay, solve_and_compile
 from optimizer.pipeline.reporting import ProgressCallback
 from optimizer.scheduler import SchedulerProperties
 from optimizer.simulate import no_battery_cost
-from optimizer.solve import solve_plan
+from optimizer.terminal import default_terminal_value
 from optimizer.timegrid import local_day_index, local_midnight, parse_time_arg, slot_index
 
 DEFAULT_DAYS = 7
@@ -81,10 +81,19 @@ class BacktestDay:
 
 @dataclass
 class BacktestResult:
+    """Per-day costs of each strategy, and what each left in the battery at the end of the range.
+
+    ``end_credit`` values the energy each strategy leaves in the battery after the last day at
+    ``end_value_per_kwh`` (the last day's terminal value), so that savings compare on equal terms: a strategy
+    that ends the range with a fuller battery is not counted as having spent more.
+    """
+
     days: list[BacktestDay] = field(default_factory=list)
     total_s: float = 0.0
     currency: str = ""
     workers: int = 1
+    end_credit: dict[str, float] = field(default_factory=dict)
+    end_value_per_kwh: float = 0.0
 
     def totals(self) -> dict[str, float]:
         return {
@@ -92,9 +101,14 @@ class BacktestResult:
             for key in ("no_battery", "self_use", "planner", "perfect")
         }
 
+    def net_totals(self) -> dict[str, float]:
+        """Totals minus the end credit of each strategy (the battery's start is the same for all three)."""
+        totals = self.totals()
+        return {key: value - self.end_credit.get(key, 0.0) for key, value in totals.items()}
+
     @property
     def captured_pct(self) -> float | None:
-        t = self.totals()
+        t = self.net_totals()
         possible = t["self_use"] - t["perfect"]
         if abs(possible) < 1e-9:
             return None
@@ -108,6 +122,8 @@ class BacktestResult:
             "to": self.days[-1].day.isoformat() if self.days else None,
             "currency": self.currency,
             "cost": self.totals(),
+            "end_credit": {k: round(v, 4) for k, v in self.end_credit.items()},
+            "end_value_per_kwh": round(self.end_value_per_kwh, 6),
             "captured_pct": None if captured is None else round(captured, 2),
             "per_day": [d.to_json() for d in self.days],
             "timings": {"total_s": round(self.total_s, 3), "workers": self.workers},
@@ -240,14 +256,18 @@ class BacktestContext:
             )
         else:
             horizon = self.horizon(day, soc_pct)
-        result = solve_plan(
-            plan_inputs(config, horizon, self.options),
-            solver=config.planner.solver,
-            time_limit_s=config.planner.time_limit_s,
-        )
-        groups = compile_for(config, result, soc_pct, self.properties).groups
+        device = DeviceContext(sn=None, properties=self.properties)
+        groups = solve_and_compile(config, horizon, device, self.options).groups
         sim = replay(config, groups, actual["load_kw"], actual["pv_kw"], prices, soc_pct)
         return StrategyDay(sim.cost, sim.end_soc_pct)
+
+    def end_value(self, day: date) -> float:
+        """The value of a kWh left in the battery after ``day`` [currency/kWh]: what the plans used."""
+        given = self.options.terminal_value_for(self.config)
+        if given is not None:
+            return float(given)
+        _, _, (imp, _) = self._measured(day)
+        return default_terminal_value(imp, self.config.battery)
 
     def no_battery(self, day: date) -> float:
         _, actual, (imp, exp) = self._measured(day)
@@ -414,6 +434,9 @@ def run_backtest(
     else:
         segments = _run_parallel(context, history, first_day, last_day, segments, count, progress, len(days))
     result = BacktestResult(currency=context.currency, workers=min(count, len(segments)))
+    result.end_value_per_kwh = context.end_value(last_day)
+    capacity = config.battery.capacity_kwh
+    result.end_credit = {s: result.end_value_per_kwh * capacity * segments[-1].end_soc(s) / 100.0 for s in STRATEGIES}
     for segment in segments:
         for day, row, nobat in zip(segment.days, segment.results, segment.no_battery, strict=True):
             costs = {s: row[s].cost for s in STRATEGIES}

@@ -60,6 +60,7 @@ class PlanOutcome:
     api_calls: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    self_use_fallback: bool = False  # the plan's groups did not beat plain self-use: plain SelfUse instead
 
     @property
     def slot_minutes(self) -> int:
@@ -71,6 +72,7 @@ class PlanOutcome:
 
     @property
     def costs(self) -> dict[str, float]:
+        """The contract's ``cost``: import − export (+ wear) over the horizon, terminal credit excluded."""
         return {
             "planned": round(self.result.cost, 4),
             "self_use": round(self.self_use.cost, 4),
@@ -79,9 +81,43 @@ class PlanOutcome:
         }
 
     @property
+    def terminal_value_per_kwh(self) -> float:
+        return self.result.terminal_value_per_kwh
+
+    def _credit(self, end_soc_pct: float) -> float:
+        return self.terminal_value_per_kwh * self.config.battery.capacity_kwh * end_soc_pct / 100.0
+
+    @property
+    def end_credit(self) -> dict[str, float]:
+        """The value, at the terminal value, of the energy each alternative leaves in the battery [currency]."""
+        return {
+            "planned": self._credit(self.result.end_soc_pct),
+            "compiled": self._credit(self.compiled.simulated.end_soc_pct),
+            "self_use": self._credit(self.self_use.end_soc_pct),
+        }
+
+    @property
+    def net_costs(self) -> dict[str, float]:
+        """Costs on equal terms: cost − end credit (no battery: cost − the value of the energy it never had)."""
+        credit = self.end_credit
+        return {
+            "planned": self.result.cost - credit["planned"],
+            "compiled": self.compiled.simulated.cost - credit["compiled"],
+            "self_use": self.self_use.cost - credit["self_use"],
+            "no_battery": self.no_battery_cost - self._credit(self.horizon.initial_soc_pct),
+        }
+
+    @property
     def expected_savings(self) -> float:
-        """What the groups are expected to save against plain self-use [currency]."""
-        return self.self_use.cost - self.compiled.simulated.cost
+        """What the groups are expected to save against plain self-use [currency], on equal terms."""
+        net = self.net_costs
+        return net["self_use"] - net["compiled"]
+
+    @property
+    def compile_loss(self) -> float:
+        """What the groups cost more than the plan [currency], on equal terms (≥ 0 up to rounding)."""
+        net = self.net_costs
+        return net["compiled"] - net["planned"]
 
     def to_json(self) -> dict[str, Any]:
         """The ``plan --json`` document of ``docs/CONTRACT.md`` (plus a few additive keys)."""
@@ -114,10 +150,12 @@ class PlanOutcome:
             "initial_soc_pct": self.horizon.initial_soc_pct,
             "slots": rows,
             "groups": [g.wire() for g in self.groups],
-            "cost": self.costs,
+            "cost": {**self.costs, "end_credit": {k: round(v, 4) for k, v in self.end_credit.items()}},
             "savings": {
                 "vs_self_use": round(self.expected_savings, 4),
-                "vs_no_battery": round(self.no_battery_cost - self.compiled.simulated.cost, 4),
+                "vs_no_battery": round(self.net_costs["no_battery"] - self.net_costs["compiled"], 4),
+                "compile_loss": round(self.compile_loss, 4),
+                "on_equal_terms": True,
             },
             "end_soc_pct": round(self.result.end_soc_pct, 2),
             "terminal_value_per_kwh": round(self.result.terminal_value_per_kwh, 6),
@@ -125,6 +163,7 @@ class PlanOutcome:
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "api_calls": self.api_calls,
             "notes": self.notes,
+            "self_use_fallback": self.self_use_fallback,
         }
 
 
@@ -140,16 +179,18 @@ def default_properties(config: Config) -> SchedulerProperties:
 
 def compile_for(
     config: Config,
-    result: PlanResult,
+    slots: pd.DataFrame,
     initial_soc_pct: float,
     properties: SchedulerProperties,
     *,
+    terminal_value_per_kwh: float,
     fd_pwr_cap_w: int | None = None,
     gap_fill: GapFill | None = None,
 ) -> CompiledSchedule:
-    """Compile a solved plan into groups with the config's ``[schedule]`` settings and the plan's terminal value."""
-    return compile_plan(
-        result.slots,
+    """Compile a plan frame (the planner's, or a replay's) into validated groups with the config's ``[schedule]``
+    settings; ``terminal_value_per_kwh`` values the energy left at the end (the plan's)."""
+    compiled = compile_plan(
+        slots,
         initial_soc_pct=initial_soc_pct,
         battery=config.battery,
         grid=config.grid,
@@ -159,9 +200,11 @@ def compile_for(
             max_groups=config.schedule.max_groups,
             gap_fill=gap_fill or config.schedule.gap_fill,
             fd_pwr_cap_w=fd_pwr_cap_w,
-            terminal_value_per_kwh=result.terminal_value_per_kwh,
+            terminal_value_per_kwh=terminal_value_per_kwh,
         ),
     )
+    validate_groups(compiled.groups, properties, max_groups=config.schedule.max_groups)
+    return compiled
 
 
 def replay(
@@ -196,17 +239,17 @@ def solve_and_compile(
     solve_s = time.perf_counter() - t_solve
     compiled = compile_for(
         config,
-        result,
+        result.slots,
         horizon.initial_soc_pct,
         device.properties,
+        terminal_value_per_kwh=result.terminal_value_per_kwh,
         fd_pwr_cap_w=device.fd_pwr_cap_w,
         gap_fill=device.gap_fill,
     )
-    validate_groups(compiled.groups, device.properties, max_groups=config.schedule.max_groups)
     prices = (horizon.import_price, horizon.export_price)
     self_use = replay(config, None, horizon.load_kw, horizon.pv_kw, prices, horizon.initial_soc_pct)
     nobat = no_battery_cost(horizon.load_kw, horizon.pv_kw, horizon.import_price, horizon.export_price, config.grid)
-    return PlanOutcome(
+    outcome = PlanOutcome(
         config=config,
         horizon=horizon,
         inputs=inputs,
@@ -218,6 +261,38 @@ def solve_and_compile(
         api_calls=api_calls,
         timings={"solve_s": solve_s, "total_s": time.perf_counter() - t0},
         notes=[*horizon.notes, *device.notes, *compiled.notes],
+    )
+    if outcome.expected_savings <= SELF_USE_MARGIN:
+        fallback_to_self_use(outcome)
+        outcome.timings["total_s"] = time.perf_counter() - t0
+    return outcome
+
+
+SELF_USE_MARGIN = 1e-6
+"""Groups expected to save no more than this [currency] against plain self-use are not worth pushing."""
+
+
+def fallback_to_self_use(outcome: PlanOutcome) -> None:
+    """Replace the groups by plain SelfUse (the reserve as floor): the schedule the plan's groups do not beat.
+
+    The self-use replay is compiled like a plan, so the groups are what plain self-use needs on this device
+    (none where the gaps are left to the inverter's SelfUse base mode).
+    """
+    config, device = outcome.config, outcome.device
+    saving = outcome.expected_savings
+    outcome.compiled = compile_for(
+        config,
+        outcome.self_use.slots,
+        outcome.horizon.initial_soc_pct,
+        device.properties,
+        terminal_value_per_kwh=outcome.terminal_value_per_kwh,
+        fd_pwr_cap_w=device.fd_pwr_cap_w,
+        gap_fill=device.gap_fill,
+    )
+    outcome.self_use_fallback = True
+    outcome.notes.append(
+        f"the compiled groups would save {saving:.4f} against plain self-use on equal terms (nothing worth a "
+        "schedule): the schedule is plain SelfUse instead"
     )
 
 
