@@ -100,6 +100,8 @@ def summary_lines(outcome: PlanOutcome) -> list[str]:
     start = idx[0].tz_convert(tz).strftime("%Y-%m-%d %H:%M %Z")
     end = (idx[-1] + pd.Timedelta(minutes=outcome.slot_minutes)).tz_convert(tz).strftime("%Y-%m-%d %H:%M %Z")
     device = outcome.device.sn or "offline (no inverter)"
+    if outcome.device.sn and outcome.device.offline:
+        device += " (offline: imported history, no inverter)"
     if outcome.device.simulated_cloud:
         device += " on the simulated Fox ESS cloud"
     value = outcome.terminal_value_per_kwh
@@ -123,7 +125,7 @@ def print_plan(outcome: PlanOutcome, console: Console, *, show_slots: bool = Tru
         console.print(line, markup=False)
     console.print()
     console.print(groups_table(outcome.groups))
-    if outcome.device.sn is not None:
+    if outcome.device.sn is not None and not outcome.device.offline:
         diff = schedule_diff(outcome.device.current_groups, outcome.groups)
         if not diff and outcome.device.current_enable:
             console.print("On the inverter now: the same schedule (nothing would be written).", markup=False)

@@ -39,14 +39,20 @@ def devices(
     ),
 ) -> None:
     """List the account's inverters: serial, model, station, status, battery and scheduler support."""
-    from optimizer.foxess import client_from_config
     from optimizer.foxess.inventory import inventory
+    from optimizer.pipeline.account import open_account
 
     cfg = get_config(config)
-    factory = client_factory or client_from_config
-    with factory(cfg) as client:
-        rows = inventory(client, detail=detail)
-        calls = client.calls_made
+    if client_factory is not None:
+        with client_factory(cfg) as client:
+            rows = inventory(client, detail=detail)
+            calls = client.calls_made
+    else:
+        with open_account(cfg) as account:
+            if account.simulated:
+                info("No Fox ESS credentials: showing the built-in simulated Fox ESS cloud.")
+            rows = inventory(account.client, detail=detail)
+            calls = account.client.calls_made
     if json_out:
         emit_json([row.to_json() for row in rows])
     else:

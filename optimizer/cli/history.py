@@ -6,7 +6,7 @@ call, render. The store is ``[paths] history_db`` (default: ``history.sqlite`` i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from optimizer.cli.common import console, emit_json, get_config, info, progress_
 from optimizer.cli.options import ConfigOption, JsonOption
 from optimizer.config import Config
 from optimizer.errors import UsageError
-from optimizer.history import DEFAULT_SYNC_DAYS, SyncReport, reconcile, sync_history
+from optimizer.history import SyncReport, reconcile, sync_history
 from optimizer.history.csvimport import ImportReport, import_history_csv
 from optimizer.history.store import HistoryStore
 from optimizer.timegrid import iso
@@ -66,6 +66,14 @@ def _print_sync(report: SyncReport, reconciliation: dict[str, Any]) -> None:
             markup=False,
             soft_wrap=True,
         )
+    if report.deferred_windows:
+        since = f" back to {iso(report.covered_from)}" if report.covered_from is not None else ""
+        console.print(
+            f"  the store now holds the newest days{since}; {report.deferred_windows} older window(s) did not "
+            "fit this run's call budget: the next run fetches them",
+            markup=False,
+            soft_wrap=True,
+        )
     months = ", ".join(report.months_reported) or "none new"
     console.print(
         f"  API calls: {report.calls} ({report.history_calls} history, {report.report_calls} month report: {months})",
@@ -108,26 +116,41 @@ def _print_import(report: ImportReport, db: Path) -> None:
 def sync_command(
     config_path: Path | None = ConfigOption,
     device: list[str] | None = typer.Option(
-        None, "--device", "-d", help="Inverter serial number (repeatable; default: [foxess] devices, else all)."
+        None,
+        "--device",
+        "-d",
+        metavar="SN",
+        help="Inverter serial number (repeatable; default: [foxess] devices, else all).",
     ),
-    days: int = typer.Option(
-        DEFAULT_SYNC_DAYS, "--days", min=0, max=3650, help="Local days back from today to hold in the store."
+    days: int | None = typer.Option(
+        None,
+        "--days",
+        min=0,
+        max=3650,
+        metavar="N",
+        help="Local days back from today to hold in the store (default [history] sync_days).",
     ),
     reports: bool = typer.Option(
         True, "--reports/--no-reports", help="Fetch month reports of complete months (daily totals)."
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Pull 5-minute history from the Fox ESS cloud into the local store: only what is missing, ≤ 24 h per
-    call, resumable; reports the API calls used."""
-    from optimizer.foxess import client_from_config
+    """Pull 5-minute history from the Fox ESS cloud into the local store: only what is missing, newest first,
+    ≤ 24 h per call, within this run's call budget; what does not fit is fetched by the next run."""
+    from optimizer.pipeline.account import open_account
+    from optimizer.pipeline.device import account_now
 
     config = get_config(config_path)
     timezone = config.site.timezone
     documents: list[dict[str, Any]] = []
     failure: Exception | None = None
-    with client_from_config(config) as client, _open_store(config) as store:
-        for sn in _devices(config, device, client):
+    with open_account(config) as account, _open_store(config) as store:
+        client = account.client
+        if account.simulated:
+            info("No Fox ESS credentials: syncing from the built-in simulated Fox ESS cloud.")
+        serials = _devices(config, device, client)
+        for position, sn in enumerate(serials):
+            share = client.counter.headroom(sn) // (len(serials) - position)  # what is left, shared fairly
             info(f"syncing {sn} into {store.path}")
             bar = progress_for(f"history {sn}")
             try:
@@ -135,12 +158,13 @@ def sync_command(
                     client,
                     store,
                     sn,
-                    now=datetime.now(UTC),
-                    days=days,
+                    now=account_now(account).to_pydatetime(),
+                    days=config.history.sync_days if days is None else days,
                     timezone=timezone,
                     progress=bar,
                     reports=reports,
                     raise_on_error=False,
+                    max_calls=share,
                 )
             finally:
                 if bar is not None:
@@ -151,7 +175,7 @@ def sync_command(
                 _print_sync(report, reconciliation)
             if report.error is not None:
                 failure = report.error
-                info(f"{sn}: stopped early; finished windows are stored, run the command again to resume")
+                info(f"{sn}: stopped early; the finished windows are stored: run the command again to resume.")
                 break
     if as_json:
         emit_json({"db": str(config.history_db), "devices": documents})

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from optimizer.cli.common import console, emit_json, get_config, info, reporter
+from optimizer.cli.common import console, console_err, emit_json, get_config, info, reporter, state
 from optimizer.cli.options import (
     ConfigOption,
     EndSocOpt,
@@ -63,10 +63,19 @@ def run(
         info("No Fox ESS credentials: ran against the built-in simulated Fox ESS cloud.")
     if as_json:
         emit_json(report.to_json())
+    elif state.quiet:
+        _print_failures(report)
     else:
         _print_run(report, push)
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def _print_failures(report: RunReport) -> None:
+    """--quiet (cron): nothing on success; one line per failed inverter on stderr."""
+    for d in report.devices:
+        if d.error:
+            console_err.print(f"{d.sn}: {d.error}", markup=False)
 
 
 def _print_run(report: RunReport, push: bool) -> None:

@@ -12,6 +12,11 @@ into already-covered time when that costs no extra call, to pick up samples the 
 its call. An interrupted sync (network, quota, Ctrl-C) keeps every finished window; the next sync asks only
 for the rest. Samples are keyed by (device, variable, instant), so an overlap never duplicates anything.
 
+**Budget.** ``max_calls`` caps the calls one sync may make (the caller's share of the run's budget): windows are
+fetched newest first, so a first sync spread over several runs gives the planner the recent days at once, and
+what did not fit is left for the next run (``deferred_windows``); month reports come after the windows, only
+while calls remain.
+
 **Month reports.** Daily totals come from the ``month`` report (the hourly ``day`` report undercounts). A
 month is fetched once, when it is complete (its last local day is over) and overlaps the synced range; so a
 sync makes one report call per complete month not yet stored and none in the steady state, except the first
@@ -99,6 +104,7 @@ class SyncReport:
     months_reported: list[str] = field(default_factory=list)
     report_values_removed: int = 0
     error: FoxEssError | None = None
+    deferred_windows: int = 0  # windows left for a later sync: the call budget did not allow them
 
     @property
     def days_fetched(self) -> float:
@@ -107,6 +113,11 @@ class SyncReport:
     @property
     def complete(self) -> bool:
         return self.error is None and len(self.windows) == self.planned_windows
+
+    @property
+    def covered_from(self) -> pd.Timestamp | None:
+        """The oldest instant this sync (and earlier ones) now cover continuously up to ``end``, if any."""
+        return min((begin for begin, _ in self.windows), default=None)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +134,7 @@ class SyncReport:
             "months_reported": list(self.months_reported),
             "report_values_removed": self.report_values_removed,
             "complete": self.complete,
+            "deferred_windows": self.deferred_windows,
             "error": self.error.explain() if self.error else None,
         }
 
@@ -165,12 +177,14 @@ def sync_history(
     reports: bool = True,
     raise_on_error: bool = True,
     overlap: timedelta = DEFAULT_OVERLAP,
+    max_calls: int | None = None,
 ) -> SyncReport:
     """Fetch what the store lacks of device ``sn`` from ``days`` local days before today up to ``now``.
 
     ``timezone`` is the site's (local days and report months follow it). On a Fox ESS error, every window
     finished so far stays stored; the error is raised, or with ``raise_on_error=False`` returned in
-    ``report.error`` so that the caller can show the partial result first.
+    ``report.error`` so that the caller can show the partial result first. ``max_calls`` caps the calls made
+    (newest windows first; the rest is counted in ``report.deferred_windows`` for the next sync).
     """
     if days < 0:
         raise HistoryError(f"days must be 0 or more, got {days}")
@@ -185,7 +199,11 @@ def sync_history(
     coverage = store.coverage(sn)
     covered_from = coverage[0][0] if coverage else None
     windows = plan_windows(store.missing(sn, start, now_ts), covered_from=covered_from, overlap=overlap)
+    windows.sort(key=lambda window: window[0], reverse=True)  # newest first: what a plan needs most
     report.planned_windows = len(windows)
+    if max_calls is not None and len(windows) > max_calls:
+        report.deferred_windows = len(windows) - max(0, max_calls)
+        windows = windows[: max(0, max_calls)]
     try:
         if progress:
             progress(0, len(windows))
@@ -201,7 +219,8 @@ def sync_history(
             if progress:
                 progress(done, len(windows))
         if reports:
-            _sync_month_reports(client, store, sn, start, today, now_ts, report, timezone)
+            left = None if max_calls is None else max_calls - (client.calls_made - calls_before)
+            _sync_month_reports(client, store, sn, start, today, now_ts, report, timezone, max_calls=left)
     except FoxEssError as exc:
         report.error = exc
     finally:
@@ -304,6 +323,8 @@ def _sync_month_reports(
     now: pd.Timestamp,
     report: SyncReport,
     timezone: str,
+    *,
+    max_calls: int | None = None,
 ) -> None:
     have = store.report_months(sn)
     requested = list(REPORT_VARIABLES)
@@ -311,6 +332,8 @@ def _sync_month_reports(
         key = f"{year:04d}-{month:02d}"
         if key in have:
             continue
+        if max_calls is not None and report.report_calls >= max_calls:
+            return  # left for a later sync
         variables = client.report(sn, "month", year, month=month, variables=requested)
         report.report_calls += 1
         totals, removed = month_totals(variables, year, month, requested)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from optimizer.config import DEFAULT_BASE_URL, ENV_BASE_URL, Config
 from optimizer.errors import ConfigError
 from optimizer.foxess import ApiKeyAuth, FoxEssClient, client_from_config, has_credentials
+from optimizer.foxess.quota import CallCounter
 
 if TYPE_CHECKING:
     from optimizer.fakecloud import FakeCloud
@@ -43,6 +44,7 @@ def wants_simulation(config: Config) -> bool:
 
 
 SIMULATED_STATE_FILE = "simulated-cloud.json"
+SIMULATED_CALLS_FILE = "simulated-api-calls.json"  # the embedded cloud's call counts, apart from a real account's
 
 
 def _restore_simulated(cloud: FakeCloud, path: Path) -> None:
@@ -77,7 +79,13 @@ def open_account(config: Config) -> Iterator[Account]:
         state_file = config.data_dir / SIMULATED_STATE_FILE
         base_url = cloud.start()
         _restore_simulated(cloud, state_file)
-        client = FoxEssClient(base_url, ApiKeyAuth(cloud.api_key), throttle=False, timeout_s=30.0)
+        counter = CallCounter(
+            config.data_dir / SIMULATED_CALLS_FILE,
+            daily_budget=config.foxess.daily_budget,
+            max_calls_per_run=config.foxess.max_calls_per_run,
+        )
+        # the embedded cloud runs in this process without its throttle: no need to pace the calls
+        client = FoxEssClient(base_url, ApiKeyAuth(cloud.api_key), throttle=False, timeout_s=30.0, counter=counter)
         try:
             yield Account(client=client, simulated=True, base_url=base_url, cloud=cloud)
         finally:

@@ -23,13 +23,17 @@ if TYPE_CHECKING:
 
 
 def plan(config: Config, options: PlanOptions | None = None, *, reporter: Reporter = SILENT) -> PlanOutcome:
-    """A dry-run plan: offline from ``options.history`` when given, else for an inverter of the account (the
-    built-in simulated cloud without credentials). Writes nothing."""
+    """A dry-run plan: offline from ``options.history`` when given, or from the history of ``options.device``
+    when it was imported into the local store from a CSV; else for an inverter of the account (the built-in
+    simulated cloud without credentials). Writes nothing."""
+    from optimizer.pipeline.plan import imported_history, plan_offline
+
     options = (options or PlanOptions()).validate()
     if options.history is not None:
-        from optimizer.pipeline.plan import plan_offline
-
         return plan_offline(config, options)
+    if options.device is not None and (stored := imported_history(config, options.device)) is not None:
+        reporter.info(f"{options.device}: planned offline from the history imported into {config.history_db}.")
+        return plan_offline(config, options, stored)
     from optimizer.pipeline.device import plan_account
 
     return plan_account(config, options, reporter=reporter).outcome

@@ -29,6 +29,10 @@ from optimizer.pipeline.push import PushReport, ScheduleSnapshot, push_schedule
 from optimizer.pipeline.reporting import SILENT, ProgressCallback, Reporter
 from optimizer.timegrid import floor_to_slot
 
+PLAN_AND_PUSH_CALLS = 12
+"""Calls a device plan keeps back from its history sync: inspecting the inverter (4), a push with its
+read-back (3), and a restore with its read-back (3), with a margin: a first sync spreads over runs instead."""
+
 
 def account_now(account: Account) -> pd.Timestamp:
     """The current time as the account sees it (the simulated cloud has its own clock)."""
@@ -122,7 +126,14 @@ def plan_device(
         history = read_history_csv(options.history)
     else:
         sync_history(
-            client, store, sn, now=now.to_pydatetime(), days=config.history.sync_days, timezone=tz, progress=progress
+            client,
+            store,
+            sn,
+            now=now.to_pydatetime(),
+            days=config.history.sync_days,
+            timezone=tz,
+            progress=progress,
+            max_calls=max(0, client.counter.headroom(sn) - PLAN_AND_PUSH_CALLS),
         )
         begin = start - pd.Timedelta(days=config.history.forecast_days)
         history_end = max(start, now) + options.horizon_for(config) if options.forecast == "perfect" else start

@@ -174,7 +174,7 @@ def build_horizon(
     elif measured_soc is not None:
         soc, soc_source = measured_soc, "history"
     else:
-        soc, soc_source = float(config.battery.min_soc_pct), "reserve (no SoC known: give the initial SoC)"
+        soc, soc_source = float(config.battery.min_soc_pct), "the reserve; no SoC is known"
     if not 0 <= soc <= 100:
         raise UsageError(f"the initial SoC {soc:g} % is outside 0–100 %.", option="soc_pct")
     return HorizonData(

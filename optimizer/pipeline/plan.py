@@ -21,6 +21,7 @@ from optimizer.compile import CompiledSchedule, CompileOptions, GapFill, compile
 from optimizer.config import Config
 from optimizer.errors import UsageError
 from optimizer.history import read_history_csv
+from optimizer.history.store import HistoryStore
 from optimizer.model import PlanInputs
 from optimizer.pipeline.inputs import HorizonData, build_horizon, default_start, plan_inputs
 from optimizer.pipeline.options import PlanOptions
@@ -43,6 +44,7 @@ class DeviceContext:
     simulated_cloud: bool = False
     gap_fill: GapFill | None = None  # overrides [schedule] gap_fill for this device
     notes: list[str] = field(default_factory=list)
+    offline: bool = False  # planned from measured history with no inverter to read or write
 
 
 @dataclass
@@ -303,13 +305,27 @@ def horizon_start(config: Config, options: PlanOptions, default: pd.Timestamp) -
     return default
 
 
-def plan_offline(config: Config, options: PlanOptions) -> PlanOutcome:
-    """Plan from a history CSV (``options.history``): no account, no writes."""
+def plan_offline(config: Config, options: PlanOptions, history: pd.DataFrame | None = None) -> PlanOutcome:
+    """Plan from measured history with no account and no writes: ``history`` (e.g. a device imported into the
+    local store), else the CSV of ``options.history``."""
     t0 = time.perf_counter()
-    if options.history is None:
-        raise UsageError("an offline plan needs a history file.", option="history")
-    history = read_history_csv(options.history)
+    if history is None:
+        if options.history is None:
+            raise UsageError("an offline plan needs a history file.", option="history")
+        history = read_history_csv(options.history)
     start = horizon_start(config, options, default_start(history, config.site.timezone, options.forecast))
     horizon = build_horizon(config, history, options, start=start)
-    device = DeviceContext(sn=None, properties=default_properties(config))
+    device = DeviceContext(sn=options.device, properties=default_properties(config), offline=True)
     return solve_and_compile(config, horizon, device, options, started=t0)
+
+
+def imported_history(config: Config, name: str) -> pd.DataFrame | None:
+    """The history of ``name`` in the local store when it was imported from a CSV (never synced from the API),
+    else ``None``: such a device is planned offline, with no account."""
+    if not config.history_db.is_file():
+        return None
+    with HistoryStore(config.history_db) as store:
+        summary = store.summary(name)
+        if summary.samples == 0 or summary.covered_hours > 0:
+            return None
+        return store.series(name)

@@ -161,7 +161,20 @@ def test_no_detail_makes_one_call(
     assert "1 API call(s)" in err
 
 
-def test_no_credentials_exit_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_credentials_lists_the_simulated_account(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Like run, plan, status and doctor, devices falls back to the built-in simulated cloud."""
+    code, out, err = run(monkeypatch, capsys, "devices", "--json")
+    assert code == 0, err
+    assert {row["sn"] for row in json.loads(out)} >= {"66BH5020FC00001", "60BH3720FC00002"}
+    assert "simulated Fox ESS cloud" in err
+
+
+def test_a_base_url_without_credentials_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOXESS_BASE_URL", "https://www.foxesscloud.com")
     code, out, err = run(monkeypatch, capsys, "devices", "--json")
     assert code == 3 and out == ""
     assert err.startswith("error: no Fox ESS credentials") and "FOXESS_API_KEY" in err
