@@ -132,3 +132,9 @@ def test_unreadable_and_missing_files_are_sentences(tmp_path: Path) -> None:
     bad = write(tmp_path, "[battery\n")
     with pytest.raises(ConfigError, match=r"not valid TOML: .*\.$"):
         load_config(bad)
+
+
+@pytest.mark.parametrize("line", [f'api_key = "{SECRET}', f"api_key = {SECRET}", f'apikey = "{SECRET}" "x"'])
+def test_invalid_toml_around_a_key_never_shows_it(tmp_path: Path, line: str) -> None:
+    error = refused(write(tmp_path, f"[foxess]\n{line}\n"))
+    assert "not valid TOML" in error.message and SECRET not in error.explain()
