@@ -3,6 +3,7 @@ wrong as a whole (W under a kW header, meter readings under kWh), each on the re
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -138,13 +139,14 @@ def test_the_same_file_with_its_unit_named_reads(tmp_path: Path, household: pd.D
     same_as_household(loaded.frame, household, tolerance=1e-9)
 
 
-def test_the_store_refuses_the_watts_file_and_writes_nothing(tmp_path: Path) -> None:
-    from optimizer.store import HistoryStore
-
-    with HistoryStore(tmp_path / "h.sqlite") as store:
-        with pytest.raises(HistoryError, match="looks like watts, not kilowatts"):
-            store.import_csv(WATTS)
-        assert store.devices() == []
+def test_history_import_refuses_the_watts_file_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    code, _, err = cli(["history", "import", str(WATTS), "-c", str(config)], monkeypatch, capsys)
+    assert code == 3 and f"error: {WATTS}: column load_kw looks like watts, not kilowatts" in err
+    code, out, _ = cli(["history", "status", "-c", str(config), "--json"], monkeypatch, capsys)
+    assert code == 0 and json.loads(out)["devices"] == []
 
 
 def test_kilowatts_under_a_w_header_are_refused(tmp_path: Path) -> None:
@@ -200,16 +202,30 @@ def test_options_for_home_assistant_exports_do_not_apply_to_a_csv(fr_csv: Path) 
     )
 
 
+def write_config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[site]\ntimezone = "Europe/Paris"\n[paths]\nhistory_db = "{tmp_path / "h.sqlite"}"\n')
+    return config
+
+
+def cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from optimizer.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["optimizer", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, " ".join(err.split())
+
+
 def test_history_import_of_the_semicolon_file_through_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from optimizer.cli import main
-
-    config = tmp_path / "config.toml"
-    config.write_text(f'[site]\ntimezone = "Europe/Paris"\n[paths]\nhistory_db = "{tmp_path / "h.sqlite"}"\n')
-    monkeypatch.setattr(sys, "argv", ["optimizer", "history", "import", str(SEMICOLON), "-c", str(config), "--json"])
-    with pytest.raises(SystemExit) as caught:
-        main()
-    out = capsys.readouterr().out
-    assert caught.value.code in (0, None)
-    assert '"rows": 96' in out and '"step_minutes": 30' in out
+    config = write_config(tmp_path)
+    code, out, _ = cli(["history", "import", str(SEMICOLON), "-c", str(config), "--json"], monkeypatch, capsys)
+    report = json.loads(out)
+    assert code == 0 and report["rows"] == 96 and report["step_minutes"] == 30
+    assert report["first"] == "2024-06-09T22:00:00Z" and report["samples_written"] == 96 + 62

@@ -3,6 +3,7 @@ statistics export (hourly, local clock), both built from the real French househo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -76,13 +77,19 @@ def test_the_default_step_is_five_minutes_and_conserves_energy(household: pd.Dat
     assert energy_kwh == pytest.approx(household.loc["2024-08-21", "load_kw"].sum() * 0.5, abs=0.01)
 
 
-def test_the_store_imports_it_as_a_device(tmp_path: Path) -> None:
-    from optimizer.store import HistoryStore
+def test_history_import_stores_it_as_a_device(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.history.test_history_formats import cli, write_config
 
-    with HistoryStore(tmp_path / "h.sqlite") as store:
-        report = store.import_csv(DOWNLOAD, sn="ha")
-        assert report.step_minutes == 5 and report.samples_written > 0
-        assert store.summary("ha").variables == ("load_kw", "pv_kw")
+    config = write_config(tmp_path)
+    code, out, _ = cli(
+        ["history", "import", str(DOWNLOAD), "-c", str(config), "-d", "ha", "--json"], monkeypatch, capsys
+    )
+    report = json.loads(out)
+    assert code == 0 and report["sn"] == "ha" and report["step_minutes"] == 5 and report["samples_written"] > 0
+    code, out, _ = cli(["history", "status", "-c", str(config), "--json"], monkeypatch, capsys)
+    assert [d["variables"] for d in json.loads(out)["devices"]] == [["load_kw", "pv_kw"]]
 
 
 def test_two_pv_candidates_are_listed_with_the_option_that_chooses(tmp_path: Path) -> None:
