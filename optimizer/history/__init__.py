@@ -2,14 +2,17 @@
 
 Public surface::
 
-    read_history_csv(path, *, timezone=None) -> DataFrame        # CONTRACT history CSV, validated
-    load_history_csv(path, *, timezone=None) -> HistoryFile      # the same with what was found on the way
+    read_history_csv(path, *, timezone=None, **ha) -> DataFrame   # history CSV (docs/CONTRACT.md), its
+                                                                 # variants and Home Assistant exports
+    load_history_csv(path, *, timezone=None, **ha) -> HistoryFile  # the same with what was found on the way
     resample_to_slots(df, index, *, timezone, fill=True, ...) -> (DataFrame, CleaningReport)
     sync_history(client, store, sn, *, now, days, timezone, progress) -> SyncReport
     reconcile(store, sn, *, timezone) -> DataFrame               # samples vs month-report daily totals
     history_frame(store, sn, index, *, timezone) -> (DataFrame, CleaningReport)
 
-Modules: ``columns`` (names, units, Fox variables), ``timeparse``, ``csvfile``, ``clean`` (corrupt values and
+Modules: ``columns`` (names, units, Fox variables, header units), ``timeparse``, ``dialect`` (separators,
+decimal commas), ``csvfile``, ``homeassistant`` (history download, statistics export), ``plausible``
+(columns wrong as a whole), ``loaded`` (:class:`HistoryFile`), ``clean`` (corrupt values and
 spikes), ``resample`` (energy-conserving means and the gap rule), ``daymatrix`` (local-clock profiles),
 ``sync`` (API windows, resume, month reports), ``reconcile``.
 """

@@ -1,198 +1,273 @@
-"""The history CSV of ``CONTRACT.md``: ``time,load_kw,pv_kw[,soc_pct]``, mean power over each interval.
+"""History files: the CSV of ``docs/CONTRACT.md`` and the variants users actually have, read or refused.
 
-Rules, each enforced with an error naming the file, line, field and value (:class:`HistoryError`, exit 3):
+The contract's file is ``time,load_kw,pv_kw[,soc_pct]``, mean power over each interval. Also read, each
+told from the content:
 
-* the header names ``time``, ``load_kw`` and ``pv_kw`` (any case, any order); ``soc_pct`` and the other
-  known columns (``grid_import_kw``, ``grid_export_kw``, ``bat_charge_kw``, ``bat_discharge_kw``,
-  ``meter_kw``) are read when present; unknown columns are ignored and reported;
+* **separators and decimal marks**: ``,``, ``;`` or tab between fields (told from the header line), and a
+  decimal comma (``0,53``) in files not separated by commas (:mod:`optimizer.history.dialect`);
+* **units in the header** (:func:`optimizer.history.columns.parse_header`): ``load_kw``, ``Load (kW)``,
+  ``load [W]``, ``pv_w`` for mean power in kW or W; ``load_kwh``, ``pv (kWh)``, ``load_wh`` for the
+  energy of each interval, converted to its mean power; a quantity with no unit or an unknown one
+  (``load (kVA)``) is refused naming the column;
+* **Home Assistant exports** (:mod:`optimizer.history.homeassistant`): the history panel's *Download
+  data* (``entity_id,state,last_changed``, one row per state change) and the long-term statistics export
+  (``statistic_id,unit,start,mean`` or ``…,delta``).
+
+Rules, each enforced with an error naming the file, line, column and value (:class:`HistoryError`, exit 3),
+one or two full sentences:
+
+* the header names a time column (``time``, ``timestamp``, ``datetime``, ``start``) and load and PV
+  columns (any case, any order); ``soc_pct`` and the other known columns (``grid_import_kw``,
+  ``grid_export_kw``, ``bat_charge_kw``, ``bat_discharge_kw``, ``meter_kw``) are read when present;
+  unknown columns are ignored and reported;
 * times are ISO-8601 with ``Z`` or an offset (Fox-style ``2025-09-14 18:43:09 BST+0100`` too); naive times
-  only with a site time zone;
+  (and day-first ``26.01.2024 00:00``) only with a site time zone; years outside 2000..2099 are refused;
 * the step is fixed, 5 to 60 whole minutes: every row lies a whole number of steps after the first (missing
   rows are gaps, a row off the grid is an error);
 * empty cells (and ``nan``) are gaps; numbers must be finite; implausible single values (negative load,
   SoC above 100 %) are kept as read and removed, counted, by the cleaning of
-  :func:`~optimizer.history.resample_to_slots`; but a column where most values are out of range is an
-  error (a sign or unit mix-up: load and PV are kW ≥ 0, SoC is 0..100 %);
+  :func:`~optimizer.history.resample_to_slots`; but a column wrong as a whole is an error
+  (:mod:`optimizer.history.plausible`: W under a kW header, a meter reading under kWh, a sign mix-up);
 * repeated timestamps are merged (their mean) and counted.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from optimizer.errors import HistoryError
+from optimizer.history import homeassistant
 from optimizer.history.columns import (
-    KNOWN_COLUMNS,
-    NONNEGATIVE_POWER_COLUMNS,
-    PERCENT_COLUMNS,
     REQUIRED_COLUMNS,
+    TIME_HEADERS,
+    HeaderColumn,
+    HeaderProblem,
+    parse_header,
 )
+from optimizer.history.dialect import Table, parse_number, read_table
+from optimizer.history.loaded import CONTRACT_HINT, HistoryFile, fixed_step, merge_repeats
+from optimizer.history.plausible import NEGATIVE_NOISE_KW, check_columns
 from optimizer.history.timeparse import parse_times
 
-MIN_STEP_MINUTES = 5
-MAX_STEP_MINUTES = 60
-#: Negative readings down to this [kW] are meter noise and read as 0.
-NEGATIVE_NOISE_KW = -0.05
 _GAP_TOKENS = {"", "nan", "NaN", "NAN", "null", "NULL", "None"}
 
-
-@dataclass(frozen=True)
-class HistoryFile:
-    """A validated history CSV laid on its regular grid (``frame`` has ``freq`` = the file's step)."""
-
-    path: Path
-    frame: pd.DataFrame
-    rows: int
-    step_minutes: int
-    duplicates: int
-    ignored_columns: tuple[str, ...]
+__all__ = ["NEGATIVE_NOISE_KW", "HistoryFile", "load_history_csv", "read_history_csv"]
 
 
-def read_history_csv(path: str | Path, *, timezone: str | None = None) -> pd.DataFrame:
-    """A history CSV as a frame: UTC index on the file's fixed step, ``load_kw``, ``pv_kw`` [kW] and any of
-    ``soc_pct`` [%] and the other known columns; gaps are NaN. Raises :class:`HistoryError` on bad input."""
-    return load_history_csv(path, timezone=timezone).frame
+def read_history_csv(
+    path: str | Path,
+    *,
+    timezone: str | None = None,
+    load_entity: str | None = None,
+    pv_entity: str | None = None,
+    soc_entity: str | None = None,
+    load_unit: str | None = None,
+    pv_unit: str | None = None,
+    step_minutes: int | None = None,
+) -> pd.DataFrame:
+    """A history file as a frame: UTC index on a fixed step, ``load_kw``, ``pv_kw`` [kW] and any of
+    ``soc_pct`` [%] and the other known columns; gaps are NaN. Raises :class:`HistoryError` on bad input.
+
+    The keyword arguments other than ``timezone`` apply to Home Assistant exports only (see
+    :func:`load_history_csv`)."""
+    return load_history_csv(
+        path,
+        timezone=timezone,
+        load_entity=load_entity,
+        pv_entity=pv_entity,
+        soc_entity=soc_entity,
+        load_unit=load_unit,
+        pv_unit=pv_unit,
+        step_minutes=step_minutes,
+    ).frame
 
 
-def load_history_csv(path: str | Path, *, timezone: str | None = None) -> HistoryFile:
-    """As :func:`read_history_csv`, with what was found on the way (rows, step, duplicates, ignored columns)."""
+def load_history_csv(
+    path: str | Path,
+    *,
+    timezone: str | None = None,
+    load_entity: str | None = None,
+    pv_entity: str | None = None,
+    soc_entity: str | None = None,
+    load_unit: str | None = None,
+    pv_unit: str | None = None,
+    step_minutes: int | None = None,
+) -> HistoryFile:
+    """As :func:`read_history_csv`, with what was found on the way (rows, step, duplicates, ignored columns,
+    the format, each column's source and unit, notes).
+
+    ``timezone`` places times without an offset on the site's clock. For Home Assistant exports,
+    ``load_entity`` / ``pv_entity`` / ``soc_entity`` name the entities to read (default: the one whose id
+    says load/consumption, pv/solar/photovoltaic/production, soc, when exactly one does), ``load_unit`` /
+    ``pv_unit`` (``"W"`` or ``"kW"``) the unit of a history download's states (default: from the entity id,
+    else from the values), and ``step_minutes`` (5 to 60, dividing 60; default 5) the step the state changes
+    are averaged onto. Given for a file that is not such an export, they are an error."""
     source = Path(path)
-    try:
-        with source.open(newline="", encoding="utf-8-sig") as handle:
-            records = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise HistoryError(f"{source}: history file not found") from None
-    except UnicodeDecodeError:
-        raise HistoryError(f"{source}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise HistoryError(f"{source}: cannot read history file: {exc.strerror}") from None
-    except csv.Error as exc:
-        raise HistoryError(f"{source}: not a valid CSV file: {exc}") from None
-    if not records:
-        raise HistoryError(f"{source}: empty file; expected a header time,load_kw,pv_kw")
+    table = read_table(source)
+    options = {
+        "load_entity": load_entity,
+        "pv_entity": pv_entity,
+        "soc_entity": soc_entity,
+        "load_unit": load_unit,
+        "pv_unit": pv_unit,
+        "step_minutes": step_minutes,
+    }
+    kind = homeassistant.export_kind(table.header)
+    if kind == "history":
+        return homeassistant.read_history_download(table, timezone=timezone, **options)  # type: ignore[arg-type]
+    if kind == "statistics":
+        if load_unit or pv_unit:
+            raise HistoryError(
+                f"{source}: a Home Assistant statistics export names each unit in its unit column, so "
+                "load_unit and pv_unit do not apply."
+            )
+        return homeassistant.read_statistics(
+            table,
+            timezone=timezone,
+            load_entity=load_entity,
+            pv_entity=pv_entity,
+            soc_entity=soc_entity,
+            step_minutes=step_minutes,
+        )
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        raise HistoryError(
+            f"{source}: {', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to Home Assistant exports "
+            f"only, and this file is a history CSV with the header {table.header_text!r}.",
+            hint="Leave them out: the header names the columns and their units.",
+        )
+    return _read_wide(table, timezone)
 
-    header = [name.strip().lower() for name in records[0]]
-    positions = _column_positions(header, source)
-    ignored = tuple(name for name in header if name != "time" and name not in KNOWN_COLUMNS)
-    columns = [name for name in KNOWN_COLUMNS if name in positions]
-    columns.sort(key=lambda name: positions[name])
+
+# ----- the history CSV of the contract and its variants ------------------------------------------------
+
+
+def _read_wide(table: Table, timezone: str | None) -> HistoryFile:
+    source = table.path
+    time_at, columns, ignored = _header_columns(table)
+    decimal_comma = table.delimiter != ","
+    width = len(table.header)
 
     times: list[str] = []
     lines: list[int] = []
-    values: dict[str, list[float]] = {name: [] for name in columns}
-    for number, record in enumerate(records[1:], start=2):
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if len(record) != len(header):
-            raise HistoryError(f"{source}, line {number}: {len(record)} fields where the header has {len(header)}")
-        times.append(record[positions["time"]])
-        lines.append(number)
-        for name in columns:
-            values[name].append(_cell_value(record[positions[name]], name, number, source))
+    raw: dict[str, list[float]] = {c.column: [] for c in columns.values()}
+    for record, line in zip(table.rows, table.lines, strict=True):
+        if len(record) != width:
+            raise HistoryError(
+                f"{source}, line {line}: {len(record)} fields where the header has {width}.",
+                hint=f"The file is {table.delimiter_name}-separated (told from its header): every row needs "
+                f"{width} fields.",
+            )
+        times.append(record[time_at])
+        lines.append(line)
+        for position, column in columns.items():
+            raw[column.column].append(_cell_value(record[position], column.header, line, source, decimal_comma))
     if not times:
-        raise HistoryError(f"{source}: no data rows after the header")
+        raise HistoryError(f"{source}: no data rows after the header.", hint=CONTRACT_HINT)
 
     index = parse_times(times, lines, source=str(source), timezone=timezone)
-    frame = pd.DataFrame(values, index=index, dtype=float)
-    _check_plausible(frame, lines, source)
-    frame["_line"] = lines
-    frame = frame.sort_index(kind="stable")
-
-    duplicates = int(frame.index.duplicated().sum())
-    line_numbers = frame.groupby(level=0, sort=True)["_line"].first()
-    frame = frame.drop(columns="_line").groupby(level=0, sort=True).mean()
-
-    stamps = pd.DatetimeIndex(frame.index)
-    step = _fixed_step(stamps, line_numbers.to_numpy(), source)
-    grid = pd.date_range(stamps[0], stamps[-1], freq=step, name="time")
-    frame = frame.reindex(grid)
+    step = fixed_step(index, np.asarray(lines), source)
+    step_minutes = int(step.total_seconds() // 60)
+    written = {name: np.asarray(values, dtype=float) for name, values in raw.items()}
+    converted = {c.column: _to_store_unit(written[c.column], c, step_minutes) for c in columns.values()}
+    frame = pd.DataFrame(converted, index=index, dtype=float)
+    by_column = {c.column: c for c in columns.values()}
+    check_columns(
+        frame,
+        lines,
+        source,
+        headers={name: c.header for name, c in by_column.items()},
+        units={name: c.unit for name, c in by_column.items()},
+        raw=written,
+        step_minutes=step_minutes,
+    )
+    frame = frame[[columns[position].column for position in sorted(columns)]]
+    frame, duplicates = merge_repeats(frame)
+    grid = pd.date_range(frame.index[0], frame.index[-1], freq=step, name="time")
+    notes = []
+    if table.delimiter != ",":
+        notes.append(f"{table.delimiter_name}-separated, decimal comma accepted")
     return HistoryFile(
         path=source,
-        frame=frame,
+        frame=frame.reindex(grid),
         rows=len(times),
-        step_minutes=int(step.total_seconds() // 60),
+        step_minutes=step_minutes,
         duplicates=duplicates,
         ignored_columns=ignored,
+        format="history-csv",
+        sources={c.column: c.header for c in columns.values()},
+        units={c.column: c.unit_label for c in columns.values()},
+        notes=tuple(notes),
     )
 
 
-def _column_positions(header: list[str], source: Path) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name in positions and (name == "time" or name in KNOWN_COLUMNS):
-            raise HistoryError(f"{source}, line 1: column {name!r} appears twice")
-        positions.setdefault(name, position)
-    missing = [name for name in ("time", *REQUIRED_COLUMNS) if name not in positions]
+def _header_columns(table: Table) -> tuple[int, dict[int, HeaderColumn], tuple[str, ...]]:
+    """The time column's position, the known columns by position, and the ignored headers."""
+    source = table.path
+    header = table.header
+    time_at: int | None = None
+    columns: dict[int, HeaderColumn] = {}
+    seen: dict[str, str] = {}
+    ignored: list[str] = []
+    for position, cell in enumerate(header):
+        if cell.strip().lower() in TIME_HEADERS:
+            if time_at is not None:
+                raise HistoryError(f"{source}, line 1: two time columns, {header[time_at]!r} and {cell!r}.")
+            time_at = position
+            continue
+        try:
+            parsed = parse_header(cell)
+        except HeaderProblem as exc:
+            raise HistoryError(
+                f"{source}, line 1: {exc}.",
+                hint="Name each column's unit: load_kw or 'load (kW)' for mean kW, load_w for mean W, "
+                "load_kwh or load_wh for the energy of each interval (see docs/history.md).",
+            ) from None
+        if parsed is None:
+            ignored.append(cell)
+            continue
+        if parsed.column in seen:
+            first = seen[parsed.column]
+            if first == cell:
+                raise HistoryError(f"{source}, line 1: column {cell!r} appears twice.")
+            raise HistoryError(f"{source}, line 1: columns {first!r} and {cell!r} both give {parsed.column}.")
+        seen[parsed.column] = cell
+        columns[position] = parsed
+    missing = [name for name in ("time", *REQUIRED_COLUMNS) if name != "time" and name not in seen]
+    if time_at is None:
+        missing.insert(0, "time")
     if missing:
         raise HistoryError(
-            f"{source}, line 1: missing column(s) {', '.join(missing)}; header is {','.join(header)!r}",
-            hint="A history CSV has the header time,load_kw,pv_kw[,soc_pct] (see CONTRACT.md).",
+            f"{source}, line 1: missing column(s) {', '.join(missing)}; the header is {table.header_text!r} "
+            f"({table.delimiter_name}-separated).",
+            hint=CONTRACT_HINT,
         )
-    return positions
+    assert time_at is not None
+    return time_at, columns, tuple(ignored)
 
 
-def _cell_value(cell: str, name: str, line: int, source: Path) -> float:
+def _cell_value(cell: str, header: str, line: int, source: Path, decimal_comma: bool) -> float:
     text = cell.strip()
     if text in _GAP_TOKENS:
         return math.nan
     try:
-        value = float(text)
-    except ValueError:
-        raise HistoryError(f"{source}, line {line}: {name} = {text!r} is not a number") from None
+        value = parse_number(text, decimal_comma=decimal_comma)
+    except ValueError as exc:
+        raise HistoryError(f"{source}, line {line}: {header} = {text!r} {exc}.") from None
     if not math.isfinite(value):
-        raise HistoryError(f"{source}, line {line}: {name} = {text!r} is not a finite number")
+        raise HistoryError(
+            f"{source}, line {line}: {header} = {text!r} is not a finite number.",
+            hint="Leave the cell empty where nothing was measured.",
+        )
     return value
 
 
-def _check_plausible(frame: pd.DataFrame, lines: list[int], source: Path) -> None:
-    """Most values of a column out of range means a sign or unit mix-up, not a few bad samples."""
-    for name in frame.columns:
-        values = frame[name].to_numpy(dtype=float)
-        present = ~np.isnan(values)
-        if name in PERCENT_COLUMNS:
-            bad = present & ((values < 0.0) | (values > 100.0))
-            expected = "0..100 %"
-        elif name in NONNEGATIVE_POWER_COLUMNS:
-            bad = present & (values < NEGATIVE_NOISE_KW)
-            expected = "kW ≥ 0"
-        else:
-            continue
-        if present.sum() and bad.sum() > 0.5 * present.sum():
-            first = int(np.nonzero(bad)[0][0])
-            raise HistoryError(
-                f"{source}: {name} is out of range ({expected}) in {int(bad.sum())} of {int(present.sum())} "
-                f"rows, first at line {lines[first]}: {values[first]:g}",
-                hint="Load and PV are consumption and production in kW (not W, never negative); SoC in %.",
-            )
-
-
-def _fixed_step(index: pd.DatetimeIndex, lines: np.ndarray, source: Path) -> pd.Timedelta:
-    """The file's step: the most common spacing, 5–60 whole minutes; every row must lie on its grid."""
-    if len(index) < 2:
-        raise HistoryError(f"{source}: at least two rows are needed to know the step")
-    seconds = np.diff(index.as_unit("ns").asi8) // 1_000_000_000
-    values, counts = np.unique(seconds, return_counts=True)
-    commonest = sorted(int(v) for v in values[counts == counts.max()])
-    dividing = [v for v in commonest if v > 0 and not (seconds % v).any()]
-    step_s = dividing[-1] if dividing else commonest[0]
-    if step_s % 60 or not MIN_STEP_MINUTES * 60 <= step_s <= MAX_STEP_MINUTES * 60:
-        raise HistoryError(
-            f"{source}: the rows are {step_s / 60:g} min apart; a history file's step must be a whole "
-            f"number of minutes from {MIN_STEP_MINUTES} to {MAX_STEP_MINUTES}"
-        )
-    offsets = (index.as_unit("ns").asi8 - index.as_unit("ns").asi8[0]) // 1_000_000_000
-    off_grid = np.nonzero(offsets % step_s)[0]
-    if off_grid.size:
-        position = int(off_grid[0])
-        raise HistoryError(
-            f"{source}, line {int(lines[position])}: time {index[position].isoformat()} is off the file's "
-            f"{step_s // 60}-min grid (previous row {index[position - 1].isoformat()})",
-            hint="A history file has one fixed step; missing rows are fine, extra rows in between are not.",
-        )
-    return pd.Timedelta(seconds=step_s)
+def _to_store_unit(values: np.ndarray, column: HeaderColumn, step_minutes: int) -> np.ndarray:
+    """Mean kW over each interval (or % for SoC) from the values as written."""
+    if column.kind == "energy":
+        return values * column.factor / (step_minutes / 60.0)
+    return values * column.factor

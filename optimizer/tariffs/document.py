@@ -41,6 +41,8 @@ class LoadedDocument:
 def _shown_value(value: Any) -> str:
     if isinstance(value, Mapping | list):
         return ""
+    if isinstance(value, bool):
+        return f" (got {'true' if value else 'false'})"  # as written in TOML
     text = repr(value)
     return f" (got {text if len(text) <= 60 else text[:57] + '...'})"
 
@@ -49,11 +51,18 @@ def _message(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
-    if error.get("type") == "extra_forbidden":
+    kind = error.get("type")
+    value = error.get("input")
+    if kind == "extra_forbidden":
         return "unknown field (check the spelling; see the JSON Schema tariffs/tariff.schema.json)"
-    if error.get("type") == "value_error":
+    if kind == "value_error":
         return message
-    return message + _shown_value(error.get("input"))
+    if kind in ("float_type", "int_type") and isinstance(value, bool):
+        noun = "a number" if kind == "float_type" else "a whole number"
+        return f"must be {noun}, not a boolean" + _shown_value(value)
+    if kind == "finite_number":
+        return "must be a finite number, not NaN or infinity" + _shown_value(value)
+    return message + _shown_value(value)
 
 
 def validation_problems(

@@ -28,7 +28,7 @@ def shipped_root() -> Path:
         if (candidate / MARKER).is_file():
             return candidate
     raise TariffError(
-        "the shipped tariff library is missing from this installation",
+        "the shipped tariff library is missing from this installation.",
         hint="Reinstall foxess-optimizer (the wheel carries optimizer/tariffs/_shipped).",
     )
 
@@ -38,12 +38,12 @@ def resolve_tariff_path(spec: str | Path, base_dir: Path | None = None) -> Path:
     the working directory); else in the shipped library (with or without a leading ``tariffs/``)."""
     text = str(spec).strip()
     if not text:
-        raise TariffError("empty tariff path")
+        raise TariffError("empty tariff path.")
     path = Path(text).expanduser()
     if path.is_absolute():
         if path.is_file():
             return path
-        raise TariffError(f"tariff file {text!r} not found")
+        raise TariffError(f"tariff file {text!r} not found.")
     candidates = [(base_dir or Path.cwd()) / path]
     try:
         root = shipped_root()

@@ -48,7 +48,7 @@ def _get_page(client: httpx.Client, url: str, params: dict[str, Any] | None) -> 
         ) from None
     if response.status_code in (404, 400):
         raise TariffError(
-            f"the Octopus API does not know this product/tariff ({response.status_code}): {url}",
+            f"the Octopus API does not know this product/tariff ({response.status_code}): {url}.",
             hint="Check product and region/tariff in the tariff file (e.g. AGILE-24-10-01, region C).",
         )
     if response.status_code >= 400:

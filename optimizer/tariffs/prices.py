@@ -31,7 +31,7 @@ def export_series(tariff: Tariff, index: pd.DatetimeIndex) -> pd.Series:
     if tariff.is_price_file and tariff.has_import():
         return tariff.side_prices("import", index, role="export")
     raise TariffError(
-        f"{tariff.label} has no [export] side, so it cannot be the export tariff",
+        f"{tariff.label} has no [export] side, so it cannot be the export tariff.",
         hint="Name an export tariff (e.g. uk/outgoing-fixed.toml) or add an [export] side.",
     )
 
@@ -54,7 +54,7 @@ def load_prices(
         log.warning(warning)
     if not importing.has_import():
         raise TariffError(
-            f"{importing.label} has no [import] side, so it cannot be the import tariff",
+            f"{importing.label} has no [import] side, so it cannot be the import tariff.",
             hint="Swap import and export in the [tariff] section?",
         )
     import_price = importing.import_prices(index)
@@ -65,7 +65,8 @@ def load_prices(
         if importing.currency and exporting.currency and importing.currency != exporting.currency:
             raise TariffError(
                 f"import tariff {importing.label} is in {importing.currency} but export tariff "
-                f"{exporting.label} is in {exporting.currency}"
+                f"{exporting.label} is in {exporting.currency}.",
+                hint="Use an import and an export tariff priced in the same currency.",
             )
         export_price = export_series(exporting, index)
     elif importing.has_export():

@@ -1,9 +1,9 @@
 """Located problems in tariff and price files, and the error that carries them.
 
 Every bad file is reported as one or more :class:`Problem` lines of the form
-``FILE:LINE: FIELD: MESSAGE`` (line and field where known), the shape compilers and linters use, so that
-editors can jump to the spot. :class:`TariffFileError` is a :class:`~optimizer.errors.TariffError`
-(exit 3) holding those problems.
+``FILE:LINE: FIELD: MESSAGE.`` (line and field where known; each line one sentence ending with a full
+stop), the shape compilers and linters use, so that editors can jump to the spot.
+:class:`TariffFileError` is a :class:`~optimizer.errors.TariffError` (exit 3) holding those problems.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        text = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return text if text.endswith((".", "?", "!")) else text + "."
 
 
 class TariffFileError(TariffError):

@@ -183,7 +183,7 @@ def plot_day(
 ) -> Path:
     """Write a step plot of the day's prices (local time on the x axis) as PNG; returns ``path``."""
     if path.suffix.lower() != ".png":
-        raise UsageError(f"--plot writes a PNG file; got {path.name!r}")
+        raise UsageError(f"--plot writes a PNG file; got {path.name!r}.")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import DateFormatter
     from matplotlib.figure import Figure
@@ -208,5 +208,5 @@ def plot_day(
     try:
         figure.savefig(path, format="png")
     except OSError as exc:
-        raise UsageError(f"cannot write plot {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot write plot {path}: {exc.strerror}.") from None
     return path

@@ -21,7 +21,7 @@ from datetime import date, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from optimizer.tariffs.bands import (
     Band,
@@ -30,10 +30,15 @@ from optimizer.tariffs.bands import (
     parse_clock,
     schedule_lookup,
 )
+from optimizer.tariffs.currencies import currency_problem
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekdays", "weekends", "all"]
 OCTOPUS_REGIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P")
 OCTOPUS_API_URL = "https://api.octopus.energy"
+
+#: A price or an amount: an int or a float, never a boolean (pydantic's lax mode reads ``true`` as 1),
+#: never NaN or infinite.
+Amount = Annotated[float, Strict(), AllowInfNan(False)]
 
 
 class _Model(BaseModel):
@@ -59,7 +64,7 @@ class BandModel(_Model):
         pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
         description="Band end, clock time HH:MM (exclusive); 24:00 is the end of the day.",
     )
-    price_per_kwh: float = Field(description="Price in the tariff's currency per kWh (e.g. GBP/kWh).")
+    price_per_kwh: Amount = Field(description="Price in the tariff's currency per kWh (e.g. GBP/kWh).")
     name: str | None = Field(None, description="A label shown in tables, e.g. 'off-peak'.")
 
     _as_clock = field_validator("start", "end", mode="before")(_clock_string)
@@ -94,7 +99,7 @@ class Schedule(_Model):
         min_length=1,
         description="Days of the week: mon..sun, weekdays, weekends or all (default all).",
     )
-    months: list[Annotated[int, Field(ge=1, le=12)]] | None = Field(
+    months: list[Annotated[int, Strict(), Field(ge=1, le=12)]] | None = Field(
         None, min_length=1, description="Months 1-12 this schedule applies to (default: all year)."
     )
     date_ranges: list[DateRange] | None = Field(
@@ -122,7 +127,7 @@ class FlatSide(_Model):
     """One price for every minute."""
 
     kind: Literal["flat"]
-    price_per_kwh: float = Field(description="Price in the tariff's currency per kWh.")
+    price_per_kwh: Amount = Field(description="Price in the tariff's currency per kWh.")
 
 
 class BandedSide(_Model):
@@ -182,11 +187,11 @@ class OctopusSource(_Model):
 class Formula(_Model):
     """``price = clamp((spot × spot_factor + adder_per_kwh) × (1 + vat_pct/100), floor, cap)``, all per kWh."""
 
-    spot_factor: float = Field(1.0, description="Multiplier on the spot price.")
-    adder_per_kwh: float = Field(0.0, description="Added before VAT (fees, levies, margin), currency/kWh.")
-    vat_pct: float = Field(0.0, ge=0, le=100, description="VAT in percent, applied after the adder.")
-    cap_per_kwh: float | None = Field(None, description="Highest price after VAT, currency/kWh.")
-    floor_per_kwh: float | None = Field(None, description="Lowest price after VAT, currency/kWh.")
+    spot_factor: Amount = Field(1.0, description="Multiplier on the spot price.")
+    adder_per_kwh: Amount = Field(0.0, description="Added before VAT (fees, levies, margin), currency/kWh.")
+    vat_pct: Amount = Field(0.0, ge=0, le=100, description="VAT in percent, applied after the adder.")
+    cap_per_kwh: Amount | None = Field(None, description="Highest price after VAT, currency/kWh.")
+    floor_per_kwh: Amount | None = Field(None, description="Lowest price after VAT, currency/kWh.")
 
     @model_validator(mode="after")
     def _order(self) -> Formula:
@@ -239,7 +244,7 @@ class TariffDocument(_Model):
     timezone: str = Field(description="IANA time zone of the supply, e.g. Europe/London.")
     valid_from: date | None = Field(None, description="First local day the prices apply (inclusive).")
     valid_to: date | None = Field(None, description="Last local day the prices apply (inclusive).")
-    standing_charge_per_day: float | None = Field(
+    standing_charge_per_day: Amount | None = Field(
         None, ge=0, description="Daily standing charge, currency/day (reports only; plans ignore it)."
     )
     source: str | None = Field(None, description="Where the prices come from (a URL).")
@@ -255,6 +260,14 @@ class TariffDocument(_Model):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)") from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        problem = currency_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

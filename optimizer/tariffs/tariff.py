@@ -83,7 +83,7 @@ class Tariff:
         """Import and export price of every slot of ``index`` (UTC slot starts, fixed step)."""
         if not self.has_import():
             raise TariffError(
-                f"{self.label} has no import side", hint="Use it as the export tariff, or add an [import] side."
+                f"{self.label} has no import side.", hint="Use it as the export tariff, or add an [import] side."
             )
         imported = self.side_prices("import", index)
         exported = self.side_prices("export", index) if self.has_export() else None
@@ -101,7 +101,7 @@ class Tariff:
         ``role`` names the series and the messages when a side serves as another (a bare price file's one
         series used as the export price)."""
         if side not in self.sides:
-            raise TariffError(f"{self.label} has no {side} side")
+            raise TariffError(f"{self.label} has no {side} side.")
         slots, step_min = _check_index(index)
         name = f"{role or side}_price"
         if len(slots) == 0:
@@ -140,7 +140,7 @@ class Tariff:
         zone = "" if self.timezone == "UTC" else f" {self.timezone}"
         raise TariffError(
             f"{self.label}: no {role} price for the slot starting {slot.strftime('%Y-%m-%dT%H:%MZ')} "
-            f"({local.strftime('%Y-%m-%d %H:%M %Z')}{zone}){part}{more}. {why}",
+            f"({local.strftime('%Y-%m-%d %H:%M %Z')}{zone}){part}{more}. {why}".rstrip(),
             hint="Give prices that cover the whole horizon (see docs/tariffs.md, 'Getting current prices').",
         )
 
@@ -166,11 +166,11 @@ def _check_index(index: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, int]:
     elif len(slots) >= 2:
         step_ns = int(slots.asi8[1] - slots.asi8[0])
     else:
-        raise UsageError("a one-slot index needs a freq to know the slot length")
+        raise UsageError("a one-slot index needs a freq to know the slot length.")
     if len(slots) >= 2 and not (np.diff(slots.asi8) == step_ns).all():
-        raise UsageError("the slot index must have a fixed step with no gaps")
+        raise UsageError("the slot index must have a fixed step with no gaps.")
     if step_ns <= 0 or step_ns % NS_PER_MINUTE or slots.asi8[0] % NS_PER_MINUTE:
-        raise UsageError("slots must start on whole minutes and last a whole number of minutes")
+        raise UsageError("slots must start on whole minutes and last a whole number of minutes.")
     return slots, step_ns // NS_PER_MINUTE
 
 

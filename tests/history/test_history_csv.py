@@ -95,7 +95,7 @@ def test_naive_times_need_the_site_zone(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("time,load_kw\n2024-01-01T00:00Z,1\n", r"line 1: missing column\(s\) pv_kw"),
+        ("time,load_kw\n2024-01-01T00:00Z,1\n", r"line 1: missing column\(s\) pv_kw; the header is 'time,load_kw'"),
         (
             "time,load_kw,pv_kw\n2024-01-01T00:00Z,1,0\n2024-01-01T00:30Z,abc,0\n",
             r"line 3: load_kw = 'abc' is not a number",
@@ -126,7 +126,7 @@ def test_naive_times_need_the_site_zone(tmp_path: Path) -> None:
         ),
         ("time,load_kw,pv_kw\n2024-01-01T00:00Z,1,0\n", r"at least two rows"),
         ("time,load_kw,pv_kw\n", r"no data rows"),
-        ("", r"empty file"),
+        ("", r"the file is empty\."),
         ("time,load_kw,pv_kw,load_kw\n2024-01-01T00:00Z,1,0,1\n", r"column 'load_kw' appears twice"),
     ],
 )
@@ -134,13 +134,59 @@ def test_bad_files_name_file_line_field_and_value(tmp_path: Path, text: str, mes
     path = write(tmp_path, text)
     with pytest.raises(HistoryError, match=message) as caught:
         read_history_csv(path)
-    assert str(path) in str(caught.value)
+    assert str(caught.value).startswith(str(path))
+    assert caught.value.exit_code == 3
+    # Full sentences: the message and the hint each end with a full stop.
+    assert caught.value.message.endswith(".") and (caught.value.hint is None or caught.value.hint.endswith("."))
+    assert "CONTRACT.md" not in caught.value.explain().replace("docs/CONTRACT.md", "")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "year"),
+    [("9999-01-01T00:00:00Z", 9999), ("3024-01-01T00:00:00Z", 3024), ("1970-01-01T00:00:00Z", 1970)],
+)
+def test_dates_far_out_of_range_are_one_sentence(fr_csv: Path, tmp_path: Path, stamp: str, year: int) -> None:
+    lines = fr_csv.read_text(encoding="utf-8").splitlines()[:50]
+    lines[40] = stamp + lines[40][lines[40].index(",") :]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(HistoryError) as caught:
+        read_history_csv(path)
+    assert caught.value.message == (f"{path}, line 41: time {stamp!r} is in the year {year}, outside 2000 to 2099.")
     assert caught.value.exit_code == 3
 
 
+def test_a_history_dated_9999_exits_3_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from optimizer.cli import main
+
+    path = write(tmp_path, "time,load_kw,pv_kw\n9999-01-01T00:00Z,1,0\n9999-01-01T00:30Z,1,0\n")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[paths]\nhistory_db = "{tmp_path / "h.sqlite"}"\n', encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["optimizer", "history", "import", str(path), "-c", str(config)])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    err = " ".join(capsys.readouterr().err.split())
+    assert caught.value.code == 3
+    assert f"error: {path}, line 2: time '9999-01-01T00:00Z' is in the year 9999, outside 2000 to 2099." in err
+    assert "Traceback" not in err
+
+
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(HistoryError, match="history file not found"):
+    with pytest.raises(HistoryError, match=r"nope\.csv: history file not found\.$"):
         read_history_csv(tmp_path / "nope.csv")
+
+
+def test_missing_columns_point_to_the_contract_in_docs(tmp_path: Path) -> None:
+    path = write(tmp_path, "time,consumption_kw\n2024-01-01T00:00Z,1\n")
+    with pytest.raises(HistoryError) as caught:
+        read_history_csv(path)
+    assert caught.value.message == (
+        f"{path}, line 1: missing column(s) pv_kw; the header is 'time,consumption_kw' (comma-separated)."
+    )
+    assert caught.value.hint is not None and "docs/CONTRACT.md" in caught.value.hint
 
 
 def test_not_utf8(tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_bad_cells_name_line_and_column(tmp_path: Path) -> None:
     )
     with pytest.raises(TariffFileError) as caught:
         read_tariff(path)
-    assert str(caught.value) == f"{path}:3: Agile Import price (p/kWh): cannot read 'twelve' as a price"
+    assert str(caught.value) == f"{path}:3: Agile Import price (p/kWh): cannot read 'twelve' as a price."
     path.write_text(
         "Period from,Period to,Agile Import price (p/kWh)\n31/02/2024 00:00,01/03/2024 00:30,1\n", encoding="utf-8"
     )

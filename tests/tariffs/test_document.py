@@ -36,7 +36,7 @@ def test_overlapping_bands_are_named_on_the_line_of_the_band(tmp_path: Path) -> 
     )
     assert _problems(text, tmp_path) == [
         "t.toml:8: import.bands[1]: bands[0] 00:30–05:30 and bands[1] 05:00–00:30 overlap at 05:00–05:30; "
-        "every minute of the day needs exactly one band"
+        "every minute of the day needs exactly one band."
     ]
 
 

@@ -7,11 +7,14 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from optimizer.tariffs.intervals import PriceIntervals
 from optimizer.tariffs.problems import file_error
 
-MISSING_MARKS = frozenset({"", "-", "n/e", "N/A", "n/a", "NaN", "nan"})
+#: Cells that say "no price here" (a hole): empty, or the marks real downloads use for prices not published.
+MISSING_MARKS = frozenset({"", "-", "n/e", "N/A", "n/a"})
+_BOOLEANS = frozenset({"true", "false", "yes", "no"})
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,29 @@ def read_csv_table(path: Path, text: str) -> CsvTable:
 
 
 def parse_price(text: str, path: Path, line: int, column: str) -> float:
-    """A price cell: a number, or NaN for the marks files use for 'no price' (empty, ``-``, ``n/e``)."""
+    """A price cell: a finite number, or NaN for the marks files use for 'no price' (empty, ``-``, ``n/e``).
+
+    ``nan``, ``inf``, booleans and other text are refused with a problem naming the line, column and value:
+    a price file either gives a price or says plainly that there is none."""
     cell = text.strip()
     if cell in MISSING_MARKS:
         return math.nan
+    if cell.lower() in _BOOLEANS:
+        raise file_error(path, f"{cell!r} is a boolean, not a price in currency/kWh", line=line, field=column)
     try:
         value = float(cell)
     except ValueError:
         raise file_error(path, f"cannot read {cell!r} as a price", line=line, field=column) from None
     if not math.isfinite(value):
-        raise file_error(path, f"price {cell!r} is not a finite number", line=line, field=column)
+        raise file_error(
+            path,
+            f"price {cell!r} is not a finite number; leave the cell empty where no price is known",
+            line=line,
+            field=column,
+        )
     return value
+
+
+def finite_price(value: object) -> TypeGuard[float]:
+    """True for a JSON number that can be a price: an int or a float, finite, not a boolean."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

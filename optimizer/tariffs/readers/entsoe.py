@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.tariffs.currencies import currency_problem
 from optimizer.tariffs.intervals import PriceIntervals
 from optimizer.tariffs.localtime import interval_ends, localize_walls
 from optimizer.tariffs.problems import file_error
@@ -76,6 +77,9 @@ def read_entsoe_csv(path: Path, text: str) -> PriceFile:
     if not unit:
         raise file_error(path, "price column names no unit such as [EUR/MWh]", line=1, field=header[price_col])
     currency, per = unit.group(1), unit.group(2)
+    problem = currency_problem(currency)
+    if problem is not None:
+        raise file_error(path, f"the price column names currency {problem}", line=1, field=header[price_col])
     factor = 0.001 if per == "MWh" else 1.0
     bzn = next((m.group(1) for h in header if (m := re.search(r"BZN\|(\S+)", h))), None)
     zone = _BZN_ZONES.get(bzn.upper(), mtu_zone) if bzn else mtu_zone

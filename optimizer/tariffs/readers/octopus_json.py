@@ -18,7 +18,7 @@ import pandas as pd
 
 from optimizer.tariffs.intervals import OPEN_END_NS, OPEN_START_NS, PriceIntervals
 from optimizer.tariffs.problems import Problem, TariffFileError, file_error
-from optimizer.tariffs.readers.common import PriceFile
+from optimizer.tariffs.readers.common import PriceFile, finite_price
 
 UK_ZONE = "Europe/London"
 PENCE = 0.01
@@ -63,8 +63,9 @@ def intervals_from_pages(pages: Sequence[Any], path: str | Path) -> tuple[PriceI
     starts, ends, prices, origins = [], [], [], []
     for field, result in rows:
         value = result.get("value_inc_vat")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(str(path), f"expected a number, got {value!r}", None, f"{field}.value_inc_vat"))
+        if not finite_price(value):
+            what = "a finite number" if isinstance(value, float) else "a number"
+            problems.append(Problem(str(path), f"expected {what}, got {value!r}", None, f"{field}.value_inc_vat"))
             continue
         starts.append(_instant(result.get("valid_from"), path, f"{field}.valid_from", OPEN_START_NS))
         ends.append(_instant(result.get("valid_to"), path, f"{field}.valid_to", OPEN_END_NS))

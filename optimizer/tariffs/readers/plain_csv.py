@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimizer.tariffs.currencies import currency_problem
 from optimizer.tariffs.intervals import PriceIntervals
 from optimizer.tariffs.localtime import localize_walls
 from optimizer.tariffs.problems import file_error
@@ -54,6 +55,9 @@ def _price_columns(header: list[str], path: Path) -> tuple[dict[str, tuple[int, 
         elif match.group("cur"):
             factor = 0.001 if match.group("unit") == "mwh" else 1.0
             currency = match.group("cur").upper()
+            problem = currency_problem(currency)
+            if problem is not None:
+                raise file_error(path, f"the column names currency {problem}", line=1, field=name)
         else:
             factor, currency = 1.0, ""
         if role in columns:

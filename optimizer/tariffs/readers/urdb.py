@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from optimizer.tariffs.problems import Problem, TariffFileError, file_error
+from optimizer.tariffs.readers.common import finite_price
 from optimizer.tariffs.schema import TariffDocument
 
 _SCHEDULES = ("energyweekdayschedule", "energyweekendschedule")
@@ -71,8 +72,8 @@ def _period_prices(
             )
         rate, adj = first.get("rate", 0.0), first.get("adj", 0.0)
         for name, value in (("rate", rate), ("adj", adj)):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise file_error(path, f"expected a number, got {value!r}", field=f"{field}[{p}][0].{name}")
+            if not finite_price(value):
+                raise file_error(path, f"expected a finite number, got {value!r}", field=f"{field}[{p}][0].{name}")
         if len(tiers) > 1:
             limit = first.get("max")
             warnings.append(
@@ -81,7 +82,9 @@ def _period_prices(
             )
         prices.append(round(float(rate) + float(adj), 10))
         sell = first.get("sell")
-        sells.append(float(sell) if isinstance(sell, int | float) and not isinstance(sell, bool) else None)
+        if sell is not None and not finite_price(sell):
+            raise file_error(path, f"expected a finite number, got {sell!r}", field=f"{field}[{p}][0].sell")
+        sells.append(float(sell) if sell is not None else None)
     return prices, sells, warnings
 
 
@@ -146,9 +149,12 @@ def _schedules(weekday: list[list[int]], weekend: list[list[int]], prices: Seque
 
 
 def _local_date(seconds: Any, zone: ZoneInfo) -> date | None:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+    if not finite_price(seconds):  # a finite JSON number, not a boolean
         return None
-    return datetime.fromtimestamp(float(seconds), tz=zone).date()
+    try:
+        return datetime.fromtimestamp(float(seconds), tz=zone).date()
+    except (OverflowError, OSError, ValueError):  # far outside the years a calendar can hold
+        return None
 
 
 def read_urdb(path: Path, document: Any, timezone: str) -> tuple[TariffDocument, list[str]]:
@@ -162,7 +168,7 @@ def read_urdb(path: Path, document: Any, timezone: str) -> tuple[TariffDocument,
     zone = ZoneInfo(timezone)
     start = _local_date(record.get("startdate"), zone)
     end_seconds = record.get("enddate")
-    has_end = isinstance(end_seconds, int | float) and not isinstance(end_seconds, bool)
+    has_end = finite_price(end_seconds)
     end = (
         _local_date(float(end_seconds) - 1, zone) if has_end and end_seconds is not None else None
     )  # the end instant is exclusive
@@ -177,7 +183,9 @@ def read_urdb(path: Path, document: Any, timezone: str) -> tuple[TariffDocument,
     fixed = record.get("fixedchargefirstmeter")
     units = str(record.get("fixedchargeunits", "$/month"))
     standing = None
-    if isinstance(fixed, int | float) and not isinstance(fixed, bool):
+    if fixed is not None and not finite_price(fixed):
+        raise file_error(path, f"expected a finite number, got {fixed!r}", field=f"{prefix}fixedchargefirstmeter")
+    if finite_price(fixed):
         per_day = {"$/month": 12 / 365.0, "$/day": 1.0, "$/year": 1 / 365.0}.get(units)
         if per_day is None:
             warnings.append(f"{path}: fixed charge unit {units!r} not understood; standing charge left out")
