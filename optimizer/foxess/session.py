@@ -153,7 +153,7 @@ class Session:
             except _Unauthorized:
                 if reauthorized:
                     raise CredentialsError(
-                        f"Fox ESS refused {endpoint.path}: HTTP 401 unauthorized",
+                        f"Fox ESS refused the OAuth access token on {endpoint.path} (HTTP 401 unauthorized).",
                         endpoint.path,
                         errno=401,
                         hint="The OAuth access token was rejected; run `optimizer oauth login` again.",
@@ -212,11 +212,21 @@ class Session:
         if status == 401 and isinstance(self.auth, OAuthAuth):
             raise _Unauthorized()
         if status in (401, 403):
+            errno = _errno_of(response)
+            reason = "unauthorized" if status == 401 else "forbidden"
+            code = f", errno {errno}" if errno else ""
+            what = "the API key" if isinstance(self.auth, ApiKeyAuth) else "the OAuth access token"
+            hint = (
+                "Check FOXESS_API_KEY or [foxess] api_key: copy the key again from foxesscloud.com "
+                "(User profile → API Management)."
+                if isinstance(self.auth, ApiKeyAuth)
+                else "Run `optimizer oauth login` again."
+            )
             raise CredentialsError(
-                f"Fox ESS refused {path}: HTTP {status}",
+                f"Fox ESS refused {what} on {path} (HTTP {status} {reason}{code}).",
                 path,
-                errno=status,
-                hint="Check FOXESS_API_KEY (or the OAuth token file).",
+                errno=errno or status,
+                hint=hint,
             )
         if status == 429:
             raise _Retry(
@@ -226,8 +236,8 @@ class Session:
         if status >= 500:
             raise _Retry(TransportError(f"Fox ESS {path}: HTTP {status} (cloud unavailable)"))
         if status != 200:
-            hint = "The endpoint may have moved (the API changes often)." if status in (404, 405) else None
-            raise TransportError(f"Fox ESS {path}: unexpected HTTP {status}", hint=hint)
+            moved = "The endpoint may have moved (the API changes often)." if status in (404, 405) else None
+            raise TransportError(f"Fox ESS {path}: unexpected HTTP {status}", hint=moved)
         try:
             payload = response.json()
         except ValueError:
@@ -274,6 +284,16 @@ class Session:
         for secret in self.auth.secrets():
             text = text.replace(secret, "***")
         return text
+
+
+def _errno_of(response: httpx.Response) -> int | None:
+    """The ``errno`` of an error answer's JSON body, if it has one."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    errno = document.get("errno") if isinstance(document, dict) else None
+    return errno if isinstance(errno, int) and not isinstance(errno, bool) and errno else None
 
 
 def _retry_after_s(response: httpx.Response) -> float:

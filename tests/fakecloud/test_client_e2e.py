@@ -70,7 +70,9 @@ def connect(cloud: FakeCloud, *, timeout_s: float = 5.0, retries: int = 3, key: 
 
 @pytest.fixture
 def cloud() -> Iterator[FakeCloud]:
-    with make_cloud(throttle=True) as running:
+    """The strict throttle (every path limited): the project's client must pace even where the real server
+    is known to be lenient."""
+    with make_cloud(throttle="strict") as running:
         yield running
 
 

@@ -41,8 +41,10 @@ def device_list(cloud: CloudState, body: dict[str, Any]) -> Any:
     return paged([_list_item(cloud, d) for d in cloud.devices.values()], page_no, size)
 
 
+@route("/op/v1/device/detail", method="GET")
 @route("/op/v0/device/detail", method="GET")
 def device_detail(cloud: CloudState, query: dict[str, Any]) -> Any:
+    """v1 (current) and v0 (deprecated since foxesscloud 2.9.3, still answering) give the same detail."""
     device = device_of(cloud, query.get("sn"))
     model = device.spec.model
     return {
@@ -69,6 +71,7 @@ def device_detail(cloud: CloudState, query: dict[str, Any]) -> Any:
 
 @route("/op/v0/device/variable/get", method="GET")
 def variable_get(cloud: CloudState, query: dict[str, Any]) -> Any:
+    """Answers until 2026-04-08 (simulated date); HTTP 405 from then on (see ``routing.REMOVED``)."""
     return [var.catalogue_entry() for var in catalogue().values()]
 
 

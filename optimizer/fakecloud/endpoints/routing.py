@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,18 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {}
+
+REMOVED: dict[str, date] = {
+    "/op/v0/device/variable/get": date(2026, 4, 8),  # failing since (foxesscloud 2.9.10)
+    "/op/v0/device/battery/real/query": date(2026, 1, 1),  # removed (foxesscloud 2.9.16); never simulated
+}
+"""Endpoints the real cloud dropped, and the (simulated, UTC) date from which they answer HTTP 405."""
+
+
+def removed(path: str, today: date) -> bool:
+    """Whether ``path`` no longer exists on ``today`` (it then answers HTTP 405, as removed endpoints do)."""
+    since = REMOVED.get(path)
+    return since is not None and today >= since
 
 
 def route(path: str, method: str = "POST", kind: Kind = "query") -> Callable[[Handler], Handler]:
