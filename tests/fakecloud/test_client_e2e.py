@@ -145,11 +145,22 @@ def test_transient_errnos_are_retried_and_recover(cloud: FakeCloud, client: FoxE
 
 
 def test_transient_errno_that_never_clears(cloud: FakeCloud, client: FoxEssClient) -> None:
-    cloud.faults.errno(GET, 41200, count=None)
+    client.set_scheduler_version(cloud.hybrid_sn, 1)  # known to be a v1 device: no v3 fallback
+    cloud.faults.errno(GET, 41203, count=None)
     with pytest.raises(TransientApiError) as caught:
         client.scheduler_get(cloud.hybrid_sn)
-    assert caught.value.errno == 41200 and caught.value.exit_code == 5
+    assert caught.value.errno == 41203 and caught.value.exit_code == 5
     assert len(cloud.requests.to(GET)) == 4  # the first try and three retries
+
+
+def test_v1_that_keeps_answering_41200_falls_back_to_v3(cloud: FakeCloud, client: FoxEssClient) -> None:
+    """A device of unknown product type whose v1 scheduler fails for good (as EVO's does) but answers v3."""
+    cloud.faults.errno(GET, 41200, count=None)
+    state = client.scheduler_get(cloud.hybrid_sn)
+    assert state.version == 3 and client.known_scheduler_version(cloud.hybrid_sn) == 3
+    assert len(cloud.requests.to(GET)) == 4  # a single 41200 never reroutes: the retries ran first
+    client.scheduler_get(cloud.hybrid_sn)
+    assert len(cloud.requests.to(GET)) == 4 and len(cloud.requests.to("/op/v3/device/scheduler/get")) == 2
 
 
 def test_http_5xx_is_retried(cloud: FakeCloud, client: FoxEssClient) -> None:

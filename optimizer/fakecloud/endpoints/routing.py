@@ -37,7 +37,7 @@ ROUTES: dict[str, Route] = {}
 
 REMOVED: dict[str, date] = {
     "/op/v0/device/variable/get": date(2026, 4, 8),  # failing since (foxesscloud 2.9.10)
-    "/op/v0/device/battery/real/query": date(2026, 1, 1),  # removed (foxesscloud 2.9.16); never simulated
+    "/op/v0/device/battery/real/query": date.min,  # removed by 2026-06 (foxesscloud 2.9.16); never simulated
 }
 """Endpoints the real cloud dropped, and the (simulated, UTC) date from which they answer HTTP 405."""
 
