@@ -27,12 +27,12 @@ from optimizer.foxess import (
     token_file_path,
     write_token_file,
 )
-from optimizer.foxess.session import normalize_base_url
+from optimizer.foxess.session import http_client, normalize_base_url
 from optimizer.timegrid import iso
 
 
 def _default_http(config: Config) -> httpx.Client:
-    return httpx.Client(timeout=config.foxess.timeout_s, verify=True, follow_redirects=False)
+    return http_client(config.base_url, timeout_s=config.foxess.timeout_s)
 
 
 _QUERY_KEY = re.compile(r"(^|[?&])(code|state|error)=")

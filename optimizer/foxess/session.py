@@ -15,6 +15,7 @@ Secrets never leave: log lines carry redacted headers, and server messages are s
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -33,8 +34,18 @@ from optimizer.foxess.throttle import Throttle
 
 log = logging.getLogger("optimizer.foxess")
 
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _QUOTA_ERRNO = 40402
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for this machine: ``localhost``, 127.0.0.0/8 and ``::1``."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -47,20 +58,39 @@ def normalize_base_url(base_url: str) -> str:
         url = None
     if url is None or url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(
-            f"Fox ESS base URL {base_url!r} is not an http(s) URL",
-            hint="Set [foxess] base_url or FOXESS_BASE_URL to e.g. https://www.foxesscloud.com",
+            f"Fox ESS base URL {base_url!r} is not an http(s) URL.",
+            hint="Set [foxess] base_url or FOXESS_BASE_URL to e.g. https://www.foxesscloud.com.",
         )
     if url.path not in ("", "/") or url.query or url.fragment or url.userinfo:
         raise ConfigError(
-            f"Fox ESS base URL {base_url!r} must be scheme://host[:port] only (no path, query or user)",
+            f"Fox ESS base URL {base_url!r} must be scheme://host[:port] only (no path, query or user).",
             hint="The API paths (/op/v0/...) are added by the client and signed as they are.",
         )
-    if url.scheme == "http" and url.host not in _LOOPBACK_HOSTS:
+    if url.scheme == "http" and not is_loopback_host(url.host):
         raise ConfigError(
-            f"Fox ESS base URL {base_url!r} uses plain http to another machine",
-            hint="Use https (TLS is always verified); plain http is accepted for 127.0.0.1 only.",
+            f"Fox ESS base URL {base_url!r} uses plain http to another machine, which would send the API key "
+            "unencrypted.",
+            hint="Use https (TLS is always verified); plain http is accepted for this machine only "
+            "(127.0.0.1, localhost).",
         )
     return text
+
+
+def http_client(
+    base_url: str, *, timeout_s: float, transport: httpx.BaseTransport | None = None, user_agent: str = USER_AGENT
+) -> httpx.Client:
+    """The HTTP client for ``base_url``: TLS verified, no redirects, and for a loopback base URL no proxy at
+    all, whatever ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` say (the token must never reach a proxy in
+    clear text; a remote https base URL may go through a proxy, which then sees only an encrypted tunnel)."""
+    host = httpx.URL(normalize_base_url(base_url)).host
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout_s,
+        verify=True,
+        follow_redirects=False,
+        trust_env=not is_loopback_host(host),
+        headers={"User-Agent": user_agent},
+    )
 
 
 class _Retry(Exception):
@@ -103,13 +133,7 @@ class Session:
         self.retry = retry or RetryPolicy()
         self.throttle = Throttle(self.clock, enabled=throttle)
         self.timeout_s = timeout_s
-        self.http = httpx.Client(
-            transport=transport,
-            timeout=timeout_s,
-            verify=True,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-        )
+        self.http = http_client(self.base_url, timeout_s=timeout_s, transport=transport)
         self.calls_made = 0
         self.write_calls_made = 0
         self.last_server_date: str | None = None
