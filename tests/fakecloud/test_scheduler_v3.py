@@ -67,8 +67,15 @@ def test_evo_lists_with_product_type_812_and_detail_v1(api: Api, cloud: FakeClou
     evo = next(d for d in listed if d["deviceSN"] == cloud.evo_sn)
     assert (evo["productType"], evo["deviceType"]) == ("812", "EVO 10-5-H")
     detail = api.ok("GET", "/op/v1/device/detail", {"sn": cloud.evo_sn})
-    assert detail == api.ok("GET", "/op/v0/device/detail", {"sn": cloud.evo_sn})  # v0 deprecated, still there
+    old = api.ok("GET", "/op/v0/device/detail", {"sn": cloud.evo_sn})  # deprecated, still answering
+    assert {k: v for k, v in detail.items() if k != "batteryList"} == {
+        k: v for k, v in old.items() if k != "batteryList"
+    }
     assert detail["function"] == {"scheduler": True} and detail["productType"] == "812"
+    parts = detail["batteryList"]  # the BMS, then each pack with its rated capacity [Wh] as a number
+    assert [p["type"] for p in parts] == ["bcu", "bmu", "bmu", "bmu"]
+    assert sum(p.get("capacity", 0) for p in parts) == 14400
+    assert [p["capicty"] for p in old["batteryList"]] == ["4800"] * 3  # v0: the vendor document's spelling
 
 
 def test_evo_fails_v1_with_41200_for_good_but_the_flag_paths_work(api: Api, cloud: FakeCloud) -> None:
