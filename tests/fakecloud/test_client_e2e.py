@@ -236,7 +236,12 @@ def test_quota_and_auth_errors_are_not_retried() -> None:
             assert quota.value.exit_code == 6
         with connect(cloud, key="wrong-key") as stranger, pytest.raises(AuthError) as auth:
             stranger.list_devices()
-        assert auth.value.errno == 40256 and "wrong-key" not in str(auth.value)
+        assert auth.value.errno == 40256 and "wrong-key" not in auth.value.explain()
+        assert auth.value.exit_code == 4
+        assert (
+            str(auth.value) == "Fox ESS refused the API key on /op/v0/device/list (HTTP 401 unauthorized, errno 40256)."
+        )
+        assert auth.value.hint is not None and "FOXESS_API_KEY" in auth.value.hint
         assert len(cloud.requests) == 4
 
 
