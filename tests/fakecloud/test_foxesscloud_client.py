@@ -20,6 +20,7 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -66,9 +67,15 @@ def cloud(release: Release) -> Iterator[FakeCloud]:
 
 @pytest.fixture
 def fox(
-    release: Release, cloud: FakeCloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    release: Release,
+    cloud: FakeCloud,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> Iterator[ModuleType]:
+    monkeypatch.chdir(tmp_path)  # foxesscloud saves files (charge_needed's data) in the working directory
     module = _import(release)
+    monkeypatch.setattr(module, "storage", f"{tmp_path}/")
     assert module.version == release.version
     monkeypatch.setattr(module, "fox_domain", cloud.base_url)  # the only change: the base URL ...
     monkeypatch.setattr(module, "api_key", cloud.api_key)  # ... and the key
@@ -182,6 +189,7 @@ def test_charge_needed_offline(fox: ModuleType, cloud: FakeCloud, capsys: pytest
     assert "Consumption: 15.0kWh" in out and "Forecast: 12.0kWh" in out
     assert "Charge needed" in out or "No charging needed" in out
     assert len(cloud.requests.writes()) == before  # update_settings=0 writes nothing
+    assert list(Path.cwd().glob("charge_needed *.txt"))  # its data file, in the test's own directory
 
 
 def test_written_groups_are_valid_for_the_project_too(fox: ModuleType, cloud: FakeCloud) -> None:
