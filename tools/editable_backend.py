@@ -49,8 +49,11 @@ def _legacy_files() -> dict[str, bytes]:
         dist = None
     if dist is None or dist.version != LEGACY_VERSION:
         found = "not installed" if dist is None else f"version {dist.version}"
-        print(f"editable_backend: {LEGACY_REQUIREMENT} is {found} in the build environment; the tests of that "
-              "release will be skipped.", file=sys.stderr)
+        print(
+            f"editable_backend: {LEGACY_REQUIREMENT} is {found} in the build environment; the tests of that "
+            "release will be skipped.",
+            file=sys.stderr,
+        )
         return {}
     sources = {Path(str(f)).name: f for f in dist.files or ()}
     openapi = sources["openapi.py"].read_text(encoding="utf-8")
