@@ -1,7 +1,10 @@
-"""Scheduler v1 groups, the device ``properties`` they are validated against, and the validation itself.
+"""Scheduler groups, the device ``properties`` they are validated against, and the validation itself.
 
 A group is exactly what ``/op/v1/device/scheduler/enable`` takes (camelCase keys, integer fields, the end
-minute inclusive). ``properties`` come from ``/op/v1/device/scheduler/get`` with lowercase keys.
+minute inclusive). ``properties`` come from ``scheduler/get`` (v1 or v3) with lowercase keys. Scheduler v3
+nests the SoC and power fields in ``extraParam`` as floats; :func:`v3_group` and :func:`from_v3_group`
+convert between the two forms, so that schedules are planned, compared and validated in the v1 form on
+every device.
 
 :func:`validate_groups` is the gate every schedule passes before it is sent: every field inside the
 device's range and precision, ``fdSoc ≥ minSocOnGrid``, ``maxSoc`` only where the device lists it, work
@@ -16,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.errors import ScheduleValidationError
 
@@ -91,20 +94,49 @@ class PropertySpec(BaseModel):
     unit: str = ""
     precision: float = 1.0
     range: PropertyRange | None = None
-    enumList: list[str] | None = None
+    enumList: list[str] | None = Field(None, validation_alias=AliasChoices("enumList", "enumlist"))
 
 
 class SchedulerProperties(BaseModel):
-    """``properties`` of ``scheduler/get`` keyed by lowercase field name (``fdpwr``, ``maxsoc``, ...)."""
+    """``properties`` of ``scheduler/get`` keyed by lowercase field name (``fdpwr``, ``maxsoc``, ...), and the
+    device's group limit where it reports one (v3 ``maxGroupCount``; ``None``: the v1 count of 8)."""
 
     model_config = ConfigDict(frozen=True)
 
     fields: dict[str, PropertySpec] = Field(default_factory=dict)
+    max_group_count: int | None = None
+    scheduler_version: int = 1
 
     @classmethod
-    def from_wire(cls, raw: dict[str, Any] | None) -> SchedulerProperties:
+    def from_wire(
+        cls, raw: dict[str, Any] | None, max_group_count: int | None = None, scheduler_version: int = 1
+    ) -> SchedulerProperties:
         raw = raw or {}
-        return cls(fields={str(k).lower(): PropertySpec.model_validate(v) for k, v in raw.items()})
+        return cls(
+            fields={str(k).lower(): PropertySpec.model_validate(v) for k, v in raw.items()},
+            max_group_count=max_group_count,
+            scheduler_version=scheduler_version,
+        )
+
+    @property
+    def has_remain_group(self) -> bool:
+        """Scheduler v3 knows the "Remain Time" 00:00–23:59 group that underlies the others."""
+        return self.scheduler_version >= 3
+
+    @property
+    def group_limit(self) -> int:
+        """How many groups the device takes: ``maxGroupCount`` where reported, else 8."""
+        return self.max_group_count if self.max_group_count is not None else GROUP_COUNT_V1
+
+    @property
+    def second_work_modes(self) -> tuple[str, ...]:
+        """The v3 ``secondworkmode`` list (empty where the device has none)."""
+        spec = self.spec("secondworkmode")
+        return tuple(spec.enumList) if spec and spec.enumList else ()
+
+    def lists(self, field: str) -> bool:
+        """Whether the device's properties list ``field`` (wire name); always true for unknown properties."""
+        return not self.fields or self.spec(field) is not None
 
     def spec(self, field: str) -> PropertySpec | None:
         return self.fields.get(field.lower())
@@ -150,6 +182,90 @@ def active_groups(groups: list[SchedulerGroup]) -> list[SchedulerGroup]:
 def same_schedule(a: list[SchedulerGroup], b: list[SchedulerGroup]) -> bool:
     """True when both lists hold the same enabled groups, whatever their order (the server reorders)."""
     return [g.wire() for g in active_groups(a)] == [g.wire() for g in active_groups(b)]
+
+
+def is_full_day(group: SchedulerGroup) -> bool:
+    """00:00–23:59: on scheduler v3 the shape of the "Remain Time" group."""
+    return group.start_minute_of_day == 0 and group.end_minute_of_day == 1440
+
+
+def split_remain(groups: list[SchedulerGroup]) -> tuple[list[SchedulerGroup], SchedulerGroup | None]:
+    """Separate a v3 "Remain Time" group from the groups to compare.
+
+    A v3 read may return a 00:00–23:59 group that overlaps the others: the mode of the minutes no other group
+    covers. It cannot be part of a v1-form schedule (enabled groups may not overlap), so when an enabled
+    full-day group comes with other enabled groups it is taken out and returned on its own. A full-day group
+    that is the only one is an ordinary schedule (the whole day in one mode) and stays.
+    """
+    active = [g for g in groups if g.is_active]
+    remain = next((g for g in active if is_full_day(g)), None)
+    if remain is None or len(active) < 2:
+        return list(groups), None
+    return [g for g in groups if g is not remain], remain
+
+
+V3_SOC_KEYS = ("minSocOnGrid", "fdSoc", "fdPwr", "maxSoc")
+"""The v1 group fields that scheduler v3 nests in ``extraParam``."""
+V3_LIMIT_KEYS = ("pvLimit", "exportLimit", "importLimit", "reactivePower")
+"""The v3-only numeric ``extraParam`` fields."""
+V3_GROUP_KEYS = ("enable", "startHour", "startMinute", "endHour", "endMinute", "workMode", "extraParam", "isRemainMode")
+"""Every key a v3 group may carry."""
+
+
+def v3_group(group: SchedulerGroup, properties: SchedulerProperties) -> dict[str, Any]:
+    """``group`` as ``/op/v3/device/scheduler/enable`` takes it: clock and mode at the top, the SoC and power
+    fields in ``extraParam`` as floats, trimmed to what ``properties`` list (v3 refuses the others)."""
+    params: dict[str, Any] = {}
+    for key in V3_SOC_KEYS:
+        value = getattr(group, key)
+        if value is not None and properties.lists(key):
+            params[key] = float(value)
+    return {
+        "startHour": group.startHour,
+        "startMinute": group.startMinute,
+        "endHour": group.endHour,
+        "endMinute": group.endMinute,
+        "workMode": group.workMode,
+        "extraParam": params,
+    }
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return round(value) if abs(value - round(value)) < 1e-9 else None
+
+
+def from_v3_group(raw: Mapping[str, Any]) -> SchedulerGroup:
+    """A v3 group read back (``extraParam`` floats) in the v1 form; ``enable`` defaults to 1 (v3 lists
+    enabled groups only), a missing ``minSocOnGrid`` to 10, ``fdSoc`` to ``minSocOnGrid``, ``fdPwr`` to 0.
+
+    Raises ``ValueError`` for values that are not whole numbers (the properties' precision is 1).
+    """
+    params = raw.get("extraParam") or {}
+    if not isinstance(params, Mapping):
+        raise ValueError(f"extraParam: expected an object, got {params!r}")
+    numbers: dict[str, int] = {}
+    for key in V3_SOC_KEYS:
+        if params.get(key) is None:
+            continue
+        value = _whole(params[key])
+        if value is None:
+            raise ValueError(f"extraParam.{key}: {params[key]!r} is not a whole number")
+        numbers[key] = value
+    min_soc = numbers.get("minSocOnGrid", 10)
+    return SchedulerGroup(
+        enable=int(raw.get("enable", 1)),
+        startHour=raw["startHour"],
+        startMinute=raw["startMinute"],
+        endHour=raw["endHour"],
+        endMinute=raw["endMinute"],
+        workMode=raw["workMode"],
+        minSocOnGrid=min_soc,
+        fdSoc=numbers.get("fdSoc", min_soc),
+        fdPwr=numbers.get("fdPwr", 0),
+        maxSoc=numbers.get("maxSoc"),
+    )
 
 
 # ----- validation ----------------------------------------------------------------------------------------
@@ -392,31 +508,97 @@ def _overlaps(groups: Sequence[Any]) -> list[Violation]:
     return found
 
 
+def _flatten_v3(
+    index: int, raw: Mapping[str, Any], properties: SchedulerProperties
+) -> tuple[dict[str, Any], list[Violation]]:
+    """A v3 wire group in the v1 form for the checks, and the violations only v3 has (keys, ``extraParam``)."""
+    label = group_label(raw)
+    found: list[Violation] = []
+
+    def bad(field: str, value: Any, allowed: str) -> None:
+        found.append(Violation(index, field, value, allowed, label))
+
+    flat: dict[str, Any] = {
+        k: raw[k] for k in ("startHour", "startMinute", "endHour", "endMinute", "workMode") if k in raw
+    }
+    flat["enable"] = raw.get("enable", 1)
+    for key in raw:
+        if key not in V3_GROUP_KEYS:
+            bad(str(key), raw[key], f"no such key; a v3 group has only {', '.join(V3_GROUP_KEYS)}")
+    params = raw.get("extraParam", {})
+    if not isinstance(params, Mapping):
+        bad("extraParam", params, "an object")
+        params = {}
+    for key, value in params.items():
+        if key == "secondWorkMode":
+            modes = properties.second_work_modes
+            if not modes:
+                bad("extraParam.secondWorkMode", value, "absent: this device lists no secondworkmode")
+            elif value not in modes:
+                bad("extraParam.secondWorkMode", value, f"one of {', '.join(modes)}")
+            continue
+        if key not in (*V3_SOC_KEYS, *V3_LIMIT_KEYS):
+            bad(f"extraParam.{key}", value, f"no such parameter; v3 takes {', '.join((*V3_SOC_KEYS, *V3_LIMIT_KEYS))}")
+            continue
+        if not properties.lists(key):
+            bad(f"extraParam.{key}", value, f"absent: this device lists no {key.lower()} in its properties")
+            continue
+        number = _whole(value)
+        if number is None:
+            bad(f"extraParam.{key}", value, "a whole number (precision 1)")
+            continue
+        if key in V3_LIMIT_KEYS:
+            spec = properties.spec(key)
+            if spec is not None and spec.range is not None and not spec.range.min <= number <= spec.range.max:
+                bad(f"extraParam.{key}", value, f"{_num(spec.range.min)}–{_num(spec.range.max)} {spec.unit}".strip())
+            continue
+        flat[key] = number
+    flat.setdefault("minSocOnGrid", 10)
+    flat.setdefault("fdSoc", flat["minSocOnGrid"])
+    flat.setdefault("fdPwr", 0)
+    return flat, found
+
+
 def validate_groups(
     groups: Sequence[SchedulerGroup | Mapping[str, Any]],
     properties: SchedulerProperties,
     *,
-    max_groups: int = GROUP_COUNT_V1,
+    max_groups: int | None = None,
 ) -> list[SchedulerGroup]:
     """Check ``groups`` against the device's ``properties``; return them as models sorted by start.
 
     Raises :class:`GroupValidationError` (a :class:`~optimizer.errors.ScheduleValidationError`, exit 8)
     listing every violation with the group's index, the field, the value and the allowed range. Models and
-    plain dicts (the wire form) are both accepted; a dict is checked for unknown and missing keys too.
-    Overlaps are checked between enabled groups; every group, enabled or not, must be valid on its own.
+    plain dicts are both accepted: the v1 wire form, or the v3 form (``extraParam``, floats that must be whole
+    numbers, parameters the properties do not list refused); a dict is checked for unknown and missing keys
+    too. Overlaps are checked between enabled groups, except that on a v3 device a "Remain Time" group may
+    underlie the others (:func:`split_remain`); every group, enabled or not, must be valid on its own. At most
+    ``max_groups`` groups (default: the device's limit, 8 where it reports none), and never more than the
+    ``maxGroupCount`` a v3 device reports.
     """
     violations: list[Violation] = []
-    if len(groups) > max_groups:
-        violations.append(Violation(None, "groups", len(groups), f"at most {max_groups} groups"))
+    reported = properties.max_group_count
+    if max_groups is None:
+        limit = properties.group_limit
+    else:
+        limit = max_groups if reported is None else min(max_groups, reported)
+    if len(groups) > limit:
+        violations.append(Violation(None, "groups", len(groups), f"at most {limit} groups"))
     parsed: list[tuple[int, SchedulerGroup]] = []
+    flat_groups: list[Any] = []
     for index, group in enumerate(groups):
         if isinstance(group, SchedulerGroup):
             raw: Mapping[str, Any] = group.wire()
+        elif isinstance(group, Mapping) and "extraParam" in group:
+            raw, extra = _flatten_v3(index, group, properties)
+            violations.extend(extra)
         elif isinstance(group, Mapping):
             raw = group
         else:
             violations.append(Violation(index, "group", group, "an object with the v1 group keys"))
+            flat_groups.append(None)
             continue
+        flat_groups.append(raw)
         found = _check_group(index, raw, properties)
         violations.extend(found)
         if found:
@@ -427,7 +609,17 @@ def validate_groups(
             for err in exc.errors(include_url=False):
                 field = ".".join(str(p) for p in err.get("loc", ()))
                 violations.append(Violation(index, field, err.get("input"), err.get("msg", "")))
-    violations.extend(_overlaps(groups))
+    violations.extend(_overlaps(_without_remain(flat_groups) if properties.has_remain_group else flat_groups))
     if violations:
         raise GroupValidationError(violations)
     return sorted((g for _, g in parsed), key=SchedulerGroup.sort_key)
+
+
+def _without_remain(groups: list[Any]) -> list[Any]:
+    """``groups`` with a 00:00–23:59 group that underlies other enabled groups replaced by ``None``."""
+    spans = [_span(g) for g in groups]
+    enabled = [i for i, sp in enumerate(spans) if sp is not None]
+    full = [i for i in enabled if spans[i] == (0, 1440)]
+    if not full or len(enabled) < 2:
+        return groups
+    return [None if i == full[0] else g for i, g in enumerate(groups)]

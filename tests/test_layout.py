@@ -83,6 +83,8 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_no_import_cycle_in_the_package() -> None:
+    """No module imports another that (directly or not) imports it back, counting imports under
+    ``TYPE_CHECKING`` too; a package's ``__init__`` re-exporting its own submodules is not an edge."""
     cycle = _cycle(_graph())
     assert cycle is None, " -> ".join(cycle or [])
 

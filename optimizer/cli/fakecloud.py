@@ -14,6 +14,7 @@ from optimizer.cli.common import console_err, emit_json, state
 from optimizer.cli.options import JsonOption
 from optimizer.errors import UsageError
 from optimizer.fakecloud import DEFAULT_API_KEY, FakeCloud, FakeCloudConfig, parse_fault_spec
+from optimizer.fakecloud.limits import THROTTLE_MODES
 from optimizer.fakecloud.state import RequestRecord
 
 DEFAULT_PORT = 8765
@@ -64,12 +65,16 @@ def _banner(cloud: FakeCloud, config: FakeCloudConfig) -> str:
     lines = [f"Simulated Fox ESS cloud at {cloud.base_url}", f"  API key:    {cloud.api_key}"]
     for device in cloud.state.devices.values():
         model = device.spec.model
-        support = "scheduler v1" if model.scheduler else "no scheduler"
+        if not model.scheduler:
+            support = "no scheduler"
+        else:
+            support = "scheduler v1 and v3" if model.scheduler_v1 else "scheduler v3 only"
         lines.append(
             f"  inverter:   {device.sn}  {model.device_type}, {device.spec.battery.capacity_kwh:g} kWh, "
             f"{support}, {device.timezone}"
         )
-    limits = "throttle on" if config.throttle else "throttle off"
+    mode = config.throttle_mode
+    limits = {"evidence": "throttle on", "strict": "throttle strict", "off": "throttle off"}[mode]
     quota = config.daily_quota_per_inverter
     lines += [
         f"  time:       {cloud.now():%Y-%m-%d %H:%M} UTC (simulated, ×{config.speed:g}); {limits}; "
@@ -94,11 +99,19 @@ def serve(
     start: str | None = typer.Option(None, "--start", help="Simulated start time (ISO-8601); default: now."),
     history_days: int = typer.Option(14, "--history-days", min=0, help="Days of past the inverters have."),
     seed: int = typer.Option(0, "--seed", help="Seed of the server's random choices (group slot order)."),
-    throttle: bool = typer.Option(True, "--throttle/--no-throttle", help="Per-path 1 s / 2 s limits (40400)."),
+    throttle: str = typer.Option(
+        "evidence",
+        "--throttle",
+        help="40400 limits: evidence (what the real server enforces), strict (every path) or off.",
+    ),
+    no_throttle: bool = typer.Option(False, "--no-throttle", help="Same as --throttle off."),
+    evo: bool = typer.Option(False, "--evo/--no-evo", help="Add the EVO-like inverter (scheduler v3 only)."),
     quota: int = typer.Option(1440, "--quota", min=0, help="Daily calls per inverter (40402); 0: unlimited."),
     json_out: bool = JsonOption,
 ) -> None:
     """Run the simulated Fox ESS cloud on 127.0.0.1 until Ctrl-C; print its base URL and API key."""
+    if throttle not in THROTTLE_MODES:
+        raise UsageError(f"--throttle: {throttle!r} is not one of {', '.join(THROTTLE_MODES)}.")
     config = FakeCloudConfig(
         api_key=api_key,
         speed=speed,
@@ -106,8 +119,9 @@ def serve(
         seed=seed,
         history_days=history_days,
         port=port,
-        throttle=throttle,
+        throttle="off" if no_throttle else throttle,
         daily_quota_per_inverter=quota or None,
+        evo_inverter=evo,
     )
     faults = [parse_fault_spec(spec) for spec in fault]
     cloud = FakeCloud(config)
@@ -124,7 +138,14 @@ def serve(
                     "base_url": cloud.base_url,
                     "api_key": cloud.api_key,
                     "devices": [
-                        {"sn": d.sn, "model": d.spec.model.device_type, "scheduler": d.spec.model.scheduler}
+                        {
+                            "sn": d.sn,
+                            "model": d.spec.model.device_type,
+                            "scheduler": d.spec.model.scheduler,
+                            "scheduler_versions": (["v1", "v3"] if d.spec.model.scheduler_v1 else ["v3"])
+                            if d.spec.model.scheduler
+                            else [],
+                        }
                         for d in cloud.state.devices.values()
                     ],
                     "simulated_now": cloud.now().isoformat(),

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 
 
 def _default_http(config: Config) -> httpx.Client:
-    import httpx
+    from optimizer.foxess.session import http_client
 
-    return httpx.Client(timeout=config.foxess.timeout_s, verify=True, follow_redirects=False)
+    return http_client(config.base_url, timeout_s=config.foxess.timeout_s)
 
 
 _QUERY_KEY = re.compile(r"(^|[?&])(code|state|error)=")

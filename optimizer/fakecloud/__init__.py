@@ -2,11 +2,15 @@
 
 It answers every endpoint of the Open API document as the real server does (fox-api-field-notes.md):
 literal-``\\r\\n`` signatures and a timestamp window (40256), HTTP 200 bodies with ``errno``, per-path
-throttling (40400), a per-inverter daily quota (40402), strict bodies (40257), scheduler v1 rules (8 groups,
-``Invalid`` placeholders, per-model ``properties``, 42023 on overlap, 44096 on settings while the scheduler
-is on, groups reordered on read-back) and OAuth. Behind it, simulated inverters replay measured house load
-and PV (emhass project, MIT) through :func:`optimizer.simulate.step_slot`, so that a schedule pushed through
-the API shows in the history afterwards. Faults can be injected per path (:class:`Faults`).
+throttling as the evidence shows the real server applies it (40400; ``throttle="strict"`` for every path), a
+per-inverter daily quota (40402), HTTP 401 for an unknown key, strict bodies (40257), scheduler v1 rules (8
+groups, ``Invalid`` placeholders, per-model ``properties``, 42023 on overlap, 44096/44098 on settings while
+the scheduler is on, groups reordered on read-back), scheduler v2/v3 (``extraParam``, ``maxGroupCount``, the
+Remain Time group, unsupported parameters refused), an optional EVO-like inverter that only works on v3
+(``evo_inverter=True``), endpoints removed by their date (HTTP 405) and OAuth. Behind it, simulated
+inverters replay measured house load and PV (emhass project, MIT) through :func:`optimizer.simulate.step_slot`,
+so that a schedule pushed through the API shows in the history afterwards. Faults can be injected per path
+(:class:`Faults`).
 
 Public surface::
 
@@ -21,6 +25,7 @@ Public surface::
 """
 
 from optimizer.fakecloud.account import (
+    EVO_SN,
     HYBRID_SN,
     PLAIN_SN,
     AccountSpec,
@@ -36,6 +41,7 @@ from optimizer.fakecloud.state import DEFAULT_API_KEY, FakeCloudConfig, RequestL
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "EVO_SN",
     "HYBRID_SN",
     "PLAIN_SN",
     "AccountSpec",

@@ -8,11 +8,19 @@ The default account (:func:`default_account`) has two plants and two hybrid inve
   **no scheduler support** (``function.scheduler`` false, ``scheduler/get/flag`` support 0); its
   ``device/detail.capacity`` reads 3 because the real server truncates half-kW ratings.
 
+:func:`with_evo` adds a third, optional inverter (``FakeCloudConfig(evo_inverter=True)``):
+
+* ``60EVO1020FC0003``: an **EVO 10-5-H** (productType ``812``) at "Fake Workshop" (Europe/London), 14.4 kWh
+  battery; scheduler **v3 only**: v1/v0 ``scheduler/get`` and ``scheduler/enable`` fail with 41200 for good,
+  ``maxGroupCount`` 10, fdSoc/minSocOnGrid from 5 %, fdPwr 0–12000 W, the ``(BAT)`` work modes,
+  ``secondWorkMode`` and the v3 limits (pvLimit, exportLimit, importLimit, reactivePower).
+
 Every field can be changed through :class:`AccountSpec` so that tests can build other accounts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +38,16 @@ def station_id(name: str) -> str:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One inverter model and firmware as the cloud describes it."""
+    """One inverter model and firmware as the cloud describes it.
+
+    Scheduler: ``scheduler`` (any support at all); ``scheduler_v1`` false makes the v1 and v0 group endpoints
+    (``scheduler/get``, ``scheduler/enable``) fail with 41200 for good, as on EVO (the flag endpoints, which
+    every version shares, still work); ``max_group_count`` is v3's ``maxGroupCount``; ``soc_min_pct`` the
+    minimum of the ``fdsoc``/``minsocongrid`` ranges; the ``*_max`` fields list the v3 ``extraParam`` limits
+    the model supports (``None``: not in its ``properties``, so v3 refuses the key with 40257);
+    ``second_work_modes`` the ``secondworkmode`` list (empty: not supported); ``reports_remain_group`` makes
+    v2/v3 reads show the "Remain Time" 00:00–23:59 group (the base work mode) when none is stored.
+    """
 
     device_type: str
     product_type: str
@@ -48,6 +65,15 @@ class ModelSpec:
     manager_version: str = "1.61"
     hardware_version: str = "--"
     afci_version: str = ""
+    scheduler_v1: bool = True
+    max_group_count: int = 8
+    soc_min_pct: int = 10
+    pv_limit_max_w: int | None = None
+    export_limit_max_w: int | None = None
+    import_limit_max_w: int | None = None
+    reactive_power_max_var: int | None = None
+    second_work_modes: tuple[str, ...] = ()
+    reports_remain_group: bool = False
 
     @property
     def fdpwr_limit_w(self) -> int:
@@ -177,10 +203,45 @@ H1_G1 = ModelSpec(
     manager_version="1.40",
 )
 
+EVO_10 = ModelSpec(
+    device_type="EVO 10-5-H",
+    product_type="812",
+    rated_power_w=10000,
+    scheduler=True,
+    max_soc=True,
+    fdpwr_max_w=12000,  # above the rating, as real properties often are
+    scheduler_modes=(
+        "ForceDischarge",
+        "Feedin",
+        "ForceCharge(BAT)",
+        "ForceDischarge(BAT)",
+        "Backup",
+        "SelfUse",
+        "ForceCharge",
+    ),
+    setting_modes=("SelfUse", "Feedin", "Backup"),
+    peak_shaving=False,
+    master_version="1.10",
+    slave_version="1.02",
+    manager_version="1.21",
+    scheduler_v1=False,
+    max_group_count=10,
+    soc_min_pct=5,
+    pv_limit_max_w=24000,
+    export_limit_max_w=100000,
+    import_limit_max_w=100000,
+    reactive_power_max_var=6000,
+    second_work_modes=("SelfUse", "Feedin", "Backup"),
+    reports_remain_group=True,
+)
+"""An EVO-like inverter (productType 812): v3 properties as in the field notes' EVO/H3-G2 sample, v1 refused."""
+
 HYBRID_SN = "66BH5020FC00001"
 PLAIN_SN = "60BH3720FC00002"
+EVO_SN = "60EVO1020FC0003"
 HOME_STATION = station_id("Fake Home")
 COTTAGE_STATION = station_id("Fake Cottage")
+WORKSHOP_STATION = station_id("Fake Workshop")
 
 
 def default_account() -> AccountSpec:
@@ -278,7 +339,61 @@ def default_account() -> AccountSpec:
     )
 
 
+def evo_device() -> tuple[PlantSpec, DeviceSpec, LoggerSpec]:
+    """The EVO-like inverter of :func:`with_evo`, its plant "Fake Workshop" (Europe/London) and data logger."""
+    plant = PlantSpec(WORKSHOP_STATION, "Fake Workshop", "Europe/London", city="Bath", capacity_kw=8.0)
+    device = DeviceSpec(
+        sn=EVO_SN,
+        model=EVO_10,
+        station_id=WORKSHOP_STATION,
+        module_sn="609W6EUF46FC003",
+        battery=BatteryConfig(
+            capacity_kwh=14.4,
+            min_soc_pct=10,
+            max_soc_pct=100,
+            max_charge_kw=8.0,
+            max_discharge_kw=8.0,
+            charge_efficiency=0.96,
+            discharge_efficiency=0.96,
+        ),
+        grid=GridConfig(export_limit_kw=10.0, import_limit_kw=20.0),
+        modules=tuple(
+            BatteryModule(f"60EQ4800FC2{i:04d}", "master" if i == 1 else "slave", "EQ4800", "1.003", 4800)
+            for i in range(1, 4)
+        ),
+        load_scale=1.3,
+        pv_scale=1.6,
+        data_offset_days=35,
+        initial_soc_pct=45.0,
+        lifetime_kwh={
+            "generation": 2210.4,
+            "feedin": 801.9,
+            "loads": 3105.2,
+            "gridConsumption": 1690.0,
+            "chargeEnergyToTal": 1204.3,
+            "dischargeEnergyToTal": 1110.8,
+            "PVEnergyTotal": 2540.5,
+        },
+    )
+    return plant, device, LoggerSpec("609W6EUF46FC003", WORKSHOP_STATION, signal=71)
+
+
+def with_evo(account: AccountSpec) -> AccountSpec:
+    """``account`` plus the EVO-like inverter (:data:`EVO_SN`), its plant and its data logger."""
+    if any(d.sn == EVO_SN for d in account.devices):
+        return account
+    plant, device, logger = evo_device()
+    plants = (
+        account.plants if any(p.station_id == plant.station_id for p in account.plants) else (*account.plants, plant)
+    )
+    return dataclasses.replace(
+        account, plants=plants, devices=(*account.devices, device), loggers=(*account.loggers, logger)
+    )
+
+
 __all__ = [
+    "EVO_10",
+    "EVO_SN",
     "HYBRID_SN",
     "PLAIN_SN",
     "AccountSpec",
@@ -289,5 +404,7 @@ __all__ = [
     "ModelSpec",
     "PlantSpec",
     "default_account",
+    "evo_device",
     "station_id",
+    "with_evo",
 ]

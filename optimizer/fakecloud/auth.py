@@ -8,9 +8,11 @@ milliseconds of the host clock and must lie within ``tolerance_s`` of the server
 
 **OAuth**: ``Authorization: Bearer <access_token>`` with the same ``timestamp`` / ``signature`` headers,
 signed with the access token in place of the key (no ``token`` header: the two may not be combined).
-An unknown, revoked or expired access token gets HTTP 401.
+An unknown, revoked or expired access token gets HTTP 401, and so does an unknown API key (as the real
+server answers, fox-api-field-notes.md §8; the body keeps the 40256 document, *choice*: the real 401
+body is not recorded).
 
-Every refusal is errno **40256** with the real server's message shape, e.g.
+Every other refusal is HTTP 200 with errno **40256** with the real server's message shape, e.g.
 ``Parameter could not be parsed correctly illegal signature``; missing headers read ``... no signature``.
 """
 
@@ -169,5 +171,5 @@ class Authenticator:
                 raise header_refusal(f"{state} access token", http_status=401)
             return "oauth"
         if not _same(secret, self._api_key):
-            raise header_refusal("illegal token")
+            raise header_refusal("illegal token", http_status=401)
         return "api-key"

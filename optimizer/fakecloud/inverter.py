@@ -108,8 +108,9 @@ class InverterLog:
         }
 
 
-ModeSource = Callable[[datetime], ModeParams]
-GridSource = Callable[[], GridConfig]
+ConditionSource = Callable[[datetime, float], tuple[ModeParams, GridConfig, str]]
+"""``(step start, SoC at the step start [%])`` → the mode in force, the grid limits for that step and the
+work-mode name to log (the device's own name, e.g. ``ForceCharge(BAT)``)."""
 
 
 class SimulatedInverter:
@@ -142,16 +143,16 @@ class SimulatedInverter:
         load_kw, pv_kw = self.profile.at(when + self.data_offset)
         return load_kw * self.load_scale, pv_kw * self.pv_scale
 
-    def run_until(self, now: datetime, mode_at: ModeSource, grid: GridSource) -> int:
+    def run_until(self, now: datetime, conditions: ConditionSource) -> int:
         """Step through every 5-min step that has ended by ``now``; returns the number of steps taken."""
         taken = 0
         while self.log.end + STEP <= now:
             start = self.log.end
-            mode = mode_at(start)
+            mode, grid, label = conditions(start, self.soc_pct)
             load_kw, pv_kw = self.measured(start)
-            flows = step_slot(mode, self.soc_kwh, load_kw, pv_kw, STEP_H, self.battery, grid())
+            flows = step_slot(mode, self.soc_kwh, load_kw, pv_kw, STEP_H, self.battery, grid)
             self.log.append(
-                mode.work_mode,
+                label,
                 (
                     load_kw,
                     pv_kw,

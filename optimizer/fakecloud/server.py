@@ -172,7 +172,7 @@ class FakeCloud:
 
     @property
     def hybrid_sn(self) -> str:
-        """The first inverter with scheduler support."""
+        """The first inverter with scheduler v1 support."""
         return self._first_sn(scheduler=True)
 
     @property
@@ -180,12 +180,20 @@ class FakeCloud:
         """The first inverter without scheduler support."""
         return self._first_sn(scheduler=False)
 
+    @property
+    def evo_sn(self) -> str:
+        """The first inverter whose scheduler works on v3 only (``FakeCloudConfig(evo_inverter=True)``)."""
+        for device in self.state.devices.values():
+            if device.spec.model.scheduler and not device.spec.model.scheduler_v1:
+                return device.sn
+        raise UsageError("the fake account has no v3-only (EVO-like) inverter; use FakeCloudConfig(evo_inverter=True)")
+
     def _first_sn(self, *, scheduler: bool) -> str:
         for device in self.state.devices.values():
-            if device.spec.model.scheduler == scheduler:
+            if device.spec.model.scheduler == scheduler and (not scheduler or device.spec.model.scheduler_v1):
                 return device.sn
         kind = "with" if scheduler else "without"
-        raise UsageError(f"the fake account has no inverter {kind} scheduler support")
+        raise UsageError(f"the fake account has no inverter {kind} scheduler v1 support")
 
     @property
     def faults(self) -> Faults:
@@ -220,8 +228,11 @@ class FakeCloud:
         """What is stored now for ``sn``: the flag and the groups in slot order."""
         device = self.device(sn)
         with self.state.lock:
-            slots = [dict(g) if g is not None else None for g in device.scheduler.slots]
-            return SchedulerState(enable=device.scheduler_on, slots=slots)
+            slots = [
+                {k: v for k, v in g.items() if k != "extra"} if g is not None else None for g in device.scheduler.slots
+            ]
+            extras = [dict(g.get("extra", {})) if g is not None else None for g in device.scheduler.slots]
+            return SchedulerState(enable=device.scheduler_on, slots=slots, extras=extras)
 
     def history_df(self, sn: str, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
         """The simulated 5-min log of ``sn`` over ``[start, end)`` (default: everything so far).
@@ -241,9 +252,15 @@ class FakeCloud:
 class SchedulerState:
     """The stored scheduler of one inverter (for assertions)."""
 
-    def __init__(self, enable: bool, slots: list[dict[str, Any] | None]) -> None:
+    def __init__(
+        self,
+        enable: bool,
+        slots: list[dict[str, Any] | None],
+        extras: list[dict[str, Any] | None] | None = None,
+    ) -> None:
         self.enable = enable
         self.slots = slots
+        self.extras = extras if extras is not None else [{} if g is not None else None for g in slots]
 
     @property
     def groups(self) -> list[SchedulerGroup]:

@@ -3,9 +3,11 @@
 Covers ``setting/get|set`` (ExportLimit, MinSoc, MinSocOnGrid, MaxSoc, GridCode, WorkMode),
 ``battery/soc/get|set``, ``battery/forceChargeTime/get|set`` and ``peakShaving/get|set``.
 
-While the scheduler flag is on, writes of the work mode and the SoC limits (``setting/set`` WorkMode, MinSoc,
-MinSocOnGrid, MaxSoc; ``battery/soc/set``; ``battery/forceChargeTime/set``) are refused with **44096**, as
-the real server does; ExportLimit and GridCode stay writable. A key the model does not have (MaxSoc on a
+While the scheduler flag is on, writes of the work mode and the SoC limits are refused, as the real server
+does (fox-api-field-notes.md §2, §3): ``setting/set`` of MinSocOnGrid, MinSoc or MaxSoc with **44098** "Write
+failed" (Predbat #3011 saw it on MinSocOnGrid; MinSoc and MaxSoc follow it, *choice*), ``setting/set WorkMode``,
+``battery/soc/set`` and ``battery/forceChargeTime/set`` with **44096** (nickw444; the errno foxesscloud checks
+there). ExportLimit and GridCode stay writable. A key the model does not have (MaxSoc on a
 model without max-SoC support) is refused with **42015**; peak shaving on a model without it with **40257**.
 """
 
@@ -20,12 +22,14 @@ from optimizer.fakecloud.bodies import check_keys, integer, integer_text, number
 from optimizer.fakecloud.replies import (
     ERRNO_UNSUPPORTED_FUNCTION,
     ERRNO_UNSUPPORTED_SETTING,
+    ERRNO_WRITE_FAILED,
     Refusal,
     body_refusal,
 )
 
 SETTING_KEYS = ("ExportLimit", "MinSoc", "MinSocOnGrid", "MaxSoc", "GridCode", "WorkMode")
 MODE_KEYS = frozenset({"WorkMode", "MinSoc", "MinSocOnGrid", "MaxSoc"})
+SOC_KEYS = frozenset({"MinSoc", "MinSocOnGrid", "MaxSoc"})
 GRID_CODES = ("UK G98/G99", "EN50549", "Germany VDE4105", "Italy CEI0-21")
 
 
@@ -107,9 +111,9 @@ def get_setting(spec: DeviceSpec, settings: DeviceSettings, key: Any) -> dict[st
     return {"value": settings.work_mode, "unit": "", "precision": 1.0, "enumList": modes}
 
 
-def _refuse_while_scheduler_on(scheduler_on: bool, what: str) -> None:
+def _refuse_while_scheduler_on(scheduler_on: bool, what: str, errno: int = ERRNO_UNSUPPORTED_FUNCTION) -> None:
     if scheduler_on:
-        raise Refusal(ERRNO_UNSUPPORTED_FUNCTION, detail=f"{what} refused while the scheduler is enabled")
+        raise Refusal(errno, detail=f"{what} refused while the scheduler is enabled")
 
 
 def set_setting(spec: DeviceSpec, settings: DeviceSettings, key: Any, value: Any, scheduler_on: bool) -> None:
@@ -117,7 +121,8 @@ def set_setting(spec: DeviceSpec, settings: DeviceSettings, key: Any, value: Any
     model = spec.model
     key = _check_key(model, key)
     if key in MODE_KEYS:
-        _refuse_while_scheduler_on(scheduler_on, f"setting {key}")
+        errno = ERRNO_WRITE_FAILED if key in SOC_KEYS else ERRNO_UNSUPPORTED_FUNCTION
+        _refuse_while_scheduler_on(scheduler_on, f"setting {key}", errno)
     if key == "ExportLimit":
         settings.export_limit_w = integer_text(value, key, 0, export_limit_max_w(spec))
     elif key == "MinSoc":

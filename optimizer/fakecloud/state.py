@@ -4,7 +4,8 @@
 applies its checks:
 
 1. transport faults (``http``, ``timeout``, ``slow``);
-2. the route (unknown path → HTTP 404, wrong method → HTTP 405); public routes (OAuth, the legacy
+2. the route (unknown path → HTTP 404, wrong method or an endpoint the real cloud removed by the simulated
+   date → HTTP 405); public routes (OAuth, the legacy
    ``/c/v0/errors/message``) skip the checks below;
 3. signature, timestamp and token (40256), per-path throttle (40400), daily quota (40402);
 4. injected ``errno`` faults;
@@ -31,14 +32,15 @@ from zoneinfo import ZoneInfo
 
 from optimizer.errors import ConfigError
 from optimizer.fakecloud import oauth_routes
-from optimizer.fakecloud.account import AccountSpec, PlantSpec, default_account
+from optimizer.fakecloud.account import AccountSpec, PlantSpec, default_account, with_evo
 from optimizer.fakecloud.auth import Authenticator, OAuthTokens
+from optimizer.fakecloud.churn import removed
 from optimizer.fakecloud.clock import SimClock
 from optimizer.fakecloud.device import SimulatedDevice
 from optimizer.fakecloud.endpoints import ROUTES, Route, error_messages
 from optimizer.fakecloud.faults import Faults
 from optimizer.fakecloud.inverter import floor_step
-from optimizer.fakecloud.limits import DailyQuota, Throttle
+from optimizer.fakecloud.limits import DEFAULT_TOLERANCE_S, DailyQuota, Throttle, ThrottleMode, throttle_mode
 from optimizer.fakecloud.measurements import MeasuredProfile, packaged_profile
 from optimizer.fakecloud.replies import ERRNO_BODY, Incoming, Refusal, Reply, body_refusal, success
 from optimizer.fakecloud.telemetry import local_midnight
@@ -60,9 +62,10 @@ class FakeCloudConfig:
     account: AccountSpec = field(default_factory=default_account)
     host: str = "127.0.0.1"
     port: int = 0
-    throttle: bool = True
+    throttle: bool | str = True
     query_interval_s: float = 1.0
     write_interval_s: float = 2.0
+    throttle_tolerance_s: float = DEFAULT_TOLERANCE_S
     daily_quota_per_inverter: int | None = 1440
     limits_clock: Literal["real", "simulated"] = "real"
     timestamp_tolerance_s: float = 300.0
@@ -70,17 +73,33 @@ class FakeCloudConfig:
     oauth_client_id: str = "fakecloud-client"
     oauth_client_secret: str = "fakecloud-secret"
     access_token_ttl: timedelta = timedelta(days=1)
+    evo_inverter: bool = False
 
     @classmethod
     def for_embedded(cls, **overrides: Any) -> FakeCloudConfig:
         """The configuration of the cloud a command starts in-process when no credentials are set.
 
         The real server's rules all apply except the per-path throttle, which the embedded client does not
-        pace for (it talks to 127.0.0.1); ``overrides`` replace any field.
+        pace for (it talks to 127.0.0.1); the EVO-like third inverter stays off (``evo_inverter``) until
+        the pipeline pushes scheduler v3. ``overrides`` replace any field.
         """
         return cls(**{"throttle": False, **overrides})
 
+    @property
+    def throttle_mode(self) -> ThrottleMode:
+        """``"evidence"`` (``True``), ``"strict"`` or ``"off"`` (``False``); see :mod:`optimizer.fakecloud.limits`."""
+        return throttle_mode(self.throttle)
+
     def __post_init__(self) -> None:
+        try:
+            throttle_mode(self.throttle)
+        except ValueError as exc:
+            raise ConfigError(f"fake cloud: {exc}.") from None
+        if not 0 <= self.throttle_tolerance_s < min(self.query_interval_s, self.write_interval_s):
+            raise ConfigError(
+                "fake cloud: throttle_tolerance_s must be >= 0 and below the intervals, "
+                f"got {self.throttle_tolerance_s}."
+            )
         if not self.api_key or any(c.isspace() for c in self.api_key):
             raise ConfigError("fake cloud: the API key must be a non-empty string without spaces")
         if self.history_days < 0:
@@ -179,7 +198,7 @@ class CloudState:
 
     def __init__(self, config: FakeCloudConfig, profile: MeasuredProfile | None = None) -> None:
         self.config = config
-        self.account = config.account
+        self.account = with_evo(config.account) if config.evo_inverter else config.account
         self.clock = SimClock(config.start, config.speed)
         self.lock = threading.RLock()
         self.faults = Faults()
@@ -211,7 +230,9 @@ class CloudState:
         else:
             clock_s = time.monotonic
             today = lambda: datetime.now(UTC).date()  # noqa: E731
-        self.throttle = Throttle(clock_s, config.query_interval_s, config.write_interval_s, config.throttle)
+        self.throttle = Throttle(
+            clock_s, config.query_interval_s, config.write_interval_s, config.throttle, config.throttle_tolerance_s
+        )
         self.quota = DailyQuota(today, config.daily_quota_per_inverter, len(self.devices))
         self.oauth = OAuthTokens(
             config.oauth_client_id, config.oauth_client_secret, config.access_token_ttl, self.clock.now
@@ -281,6 +302,8 @@ class CloudState:
         elif path == "/c/v0/errors/message":
             log.errno = 0
             reply = Reply.json(success(error_messages()))
+        elif removed(path, self.clock.now().date()):
+            reply = Reply(status=405, body=b'{"status":405,"error":"Method Not Allowed"}')
         elif route is None:
             reply = Reply(status=404, body=b'{"status":404,"error":"Not Found"}')
         elif request.method != route.method:
@@ -298,7 +321,7 @@ class CloudState:
         try:
             with self.lock:
                 self.auth.check(request.headers, path)
-                self.throttle.check("account", path, route.kind, _device_of(request.body))
+                self.throttle.check("account", path, route.kind, _devices_of(request.body, query))
                 self.quota.take()
                 injected = self.faults.take(path, ("errno",))
                 if injected is not None:
@@ -317,6 +340,8 @@ class CloudState:
             return Reply.json(success(result))
         except Refusal as refusal:
             log.errno, log.detail = refusal.errno, refusal.detail
+            if refusal.http_status != 200:
+                log.detail = f"HTTP {refusal.http_status}: {refusal.detail}"
             return Reply.json(refusal.body(), status=refusal.http_status)
         except Exception as exc:  # a bug in the simulator: answer like a failing real server, keep the cause
             _log.exception("fake cloud: %s %s failed", request.method, path)
@@ -325,16 +350,20 @@ class CloudState:
 
     def _snapshot(self) -> dict[str, Any]:
         return {
-            "devices": {sn: (d.settings.copy(), d.scheduler.snapshot(), d.plant) for sn, d in self.devices.items()},
+            "devices": {
+                sn: (d.settings.copy(), d.scheduler.snapshot(), dict(d.scheduler.limits_memory), d.plant)
+                for sn, d in self.devices.items()
+            },
             "plants": dict(self.plants),
             "meters": {sn: dict(v) for sn, v in self.meter_settings.items()},
         }
 
     def _restore(self, saved: dict[str, Any]) -> None:
-        for sn, (settings, scheduler, plant) in saved["devices"].items():
+        for sn, (settings, scheduler, memory, plant) in saved["devices"].items():
             device = self.devices[sn]
             device.settings = settings
             device.scheduler.restore(scheduler)
+            device.scheduler.limits_memory = memory
             device.move_to(plant)
         self.plants = saved["plants"]
         self.meter_settings = saved["meters"]
@@ -374,16 +403,24 @@ def _decode_body(raw: bytes) -> Any:
         return fields if fields and "=" in text else text
 
 
-def _device_of(raw: bytes) -> str | None:
-    """The inverter a write is about (``sn`` or ``deviceSN`` of its JSON body), for the write throttle."""
+def _devices_of(raw: bytes, query: dict[str, str]) -> tuple[str, ...]:
+    """The inverters a call is about, for the throttle: ``sn`` of the query string, else ``sn``,
+    ``deviceSN`` or each of ``sns`` of the JSON body (empty: an account-level call)."""
+    if query.get("sn"):
+        return (query["sn"],)
     try:
         document = json.loads(raw) if raw else None
     except ValueError:
-        return None
-    if isinstance(document, dict):
-        sn = document.get("sn", document.get("deviceSN"))
-        return sn if isinstance(sn, str) else None
-    return None
+        return ()
+    if not isinstance(document, dict):
+        return ()
+    sn = document.get("sn", document.get("deviceSN"))
+    if isinstance(sn, str):
+        return (sn,)
+    sns = document.get("sns")
+    if isinstance(sns, list):
+        return tuple(dict.fromkeys(s for s in sns if isinstance(s, str)))
+    return ()
 
 
 def _json_params(raw: bytes) -> dict[str, Any]:

@@ -155,7 +155,12 @@ CUMULATIVE_VARIABLES = (
     "todayYield",
     "energyThroughput",
 )
-REALTIME_VARIABLES = HISTORY_VARIABLES + CUMULATIVE_VARIABLES
+BATTERY_STATUS: dict[str, int | str] = {"batStatus": 1, "batStatusV2": "Normal"}
+"""Battery status codes of ``real/query`` *(choice: 1, "Normal"; the real codes are not recorded)*."""
+_EXTRA_UNITS = {"maxChargeCurrent": "A", "maxDischargeCurrent": "A"}
+REALTIME_VARIABLES = (
+    HISTORY_VARIABLES + CUMULATIVE_VARIABLES + ("maxChargeCurrent", "maxDischargeCurrent", *BATTERY_STATUS)
+)
 
 
 def _rounded(name: str, value: float) -> float:
@@ -167,7 +172,8 @@ def _rounded(name: str, value: float) -> float:
 def _select(requested: list[str] | None, available: tuple[str, ...]) -> list[str]:
     """Requested variables the device has, in request order; all of them when none are requested."""
     if not requested:
-        return [v for v in catalogue() if v in available]
+        known = catalogue()
+        return [v for v in known if v in available] + [v for v in available if v not in known]
     return [v for v in dict.fromkeys(requested) if v in available]
 
 
@@ -220,10 +226,15 @@ def realtime(device: SimulatedDevice, requested: list[str] | None) -> dict[str, 
     values.update({name: totals[name] for name in REPORT_VARIABLES if name in CUMULATIVE_VARIABLES})
     values["todayYield"] = day_energy_kwh(device, today, "generation")
     values["energyThroughput"] = totals["dischargeEnergyToTal"] * 1000.0
+    volt = max(values["invBatVolt"], 1.0)
+    values["maxChargeCurrent"] = device.spec.battery.max_charge_kw * 1000.0 / volt
+    values["maxDischargeCurrent"] = device.spec.battery.max_discharge_kw * 1000.0 / volt
     datas = []
     for name in _select(requested, REALTIME_VARIABLES):
         label, unit = describe(name)
-        datas.append({"variable": name, "unit": unit, "name": label, "value": _rounded(name, values[name])})
+        unit = _EXTRA_UNITS.get(name, unit)
+        value = BATTERY_STATUS[name] if name in BATTERY_STATUS else _rounded(name, values[name])
+        datas.append({"variable": name, "unit": unit, "name": label, "value": value})
     return {"datas": datas, "time": fox_time(log.end, device.tz), "deviceSN": device.sn}
 
 

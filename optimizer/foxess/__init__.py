@@ -14,7 +14,7 @@ A small public surface (this module); one module per concept below it:
 ``errnos``                the errno table: names, hints, exception class, retry or not
 ``timeparse``             :func:`parse_fox_time`: ``2025-09-14 18:43:09 BST+0100`` → aware datetime
 ``clock``                 :class:`Clock`, :class:`SystemClock`, :class:`ManualClock` (tests, simulations)
-``client``                :class:`FoxEssClient`: one typed method per endpoint
+``client``                :class:`FoxEssClient`: one typed method per endpoint; scheduler v1/v3 per device
 ``factory``               :func:`client_from_config`
 ``inventory``             the account's inverters as ``optimizer devices`` shows them
 ========================  ==================================================================================
@@ -32,7 +32,7 @@ Errors are those of :mod:`optimizer.errors`::
 """
 
 from optimizer.foxess.auth import ApiKeyAuth, OAuthAuth
-from optimizer.foxess.client import FoxEssClient, HistoryWindowError, history_windows
+from optimizer.foxess.client import V3_PRODUCT_TYPES, FoxEssClient, HistoryWindowError, history_windows
 from optimizer.foxess.clock import Clock, ManualClock, SystemClock
 from optimizer.foxess.endpoints import ENDPOINTS, Endpoint
 from optimizer.foxess.errnos import ERRNOS, ErrnoInfo, api_error
@@ -69,6 +69,7 @@ from optimizer.foxess.models import (
     ReportVariable,
     SchedulerFlag,
     SchedulerState,
+    SchedulerV3Answer,
     SettingValue,
     TimeOfDay,
     VariableInfo,
@@ -85,6 +86,7 @@ from optimizer.foxess.oauth import (
 )
 from optimizer.foxess.quota import ACCOUNT_BUCKET, CallCounter
 from optimizer.foxess.retry import RetryPolicy
+from optimizer.foxess.session import http_client, is_loopback_host
 from optimizer.foxess.signing import USER_AGENT, redact_headers, sign
 from optimizer.foxess.timeparse import epoch_ms, parse_fox_time
 
@@ -93,6 +95,7 @@ __all__ = [
     "ENDPOINTS",
     "ERRNOS",
     "USER_AGENT",
+    "V3_PRODUCT_TYPES",
     "AccessCount",
     "ApiKeyAuth",
     "BatteryInfo",
@@ -130,6 +133,7 @@ __all__ = [
     "RetryPolicy",
     "SchedulerFlag",
     "SchedulerState",
+    "SchedulerV3Answer",
     "SettingValue",
     "SystemClock",
     "TimeOfDay",
@@ -143,6 +147,8 @@ __all__ = [
     "exchange_code",
     "has_credentials",
     "history_windows",
+    "http_client",
+    "is_loopback_host",
     "parse_fox_time",
     "read_token_file",
     "redact_headers",

@@ -8,13 +8,15 @@ errno → exceptions) and parses the ``result`` into a response model (an answer
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from optimizer.errors import TransportError, UsageError
+from optimizer.errors import TransientApiError, TransportError, UsageError
 from optimizer.foxess.auth import ApiKeyAuth, OAuthAuth
 from optimizer.foxess.clock import Clock
 from optimizer.foxess.endpoints import ENDPOINTS, Endpoint
@@ -63,6 +65,8 @@ from optimizer.foxess.models import (
     SchedulerSetFlagRequest,
     SchedulerState,
     SchedulerV0EnableRequest,
+    SchedulerV3Answer,
+    SchedulerV3EnableRequest,
     SettingGetRequest,
     SettingSetRequest,
     SnRequest,
@@ -73,7 +77,14 @@ from optimizer.foxess.retry import DEFAULT_MAX_RETRIES, RetryPolicy
 from optimizer.foxess.session import Session
 from optimizer.foxess.timeparse import epoch_ms
 from optimizer.foxess.wire import M, as_list, build, keyed_items, parse, request
-from optimizer.scheduler import SchedulerGroup
+from optimizer.scheduler import SchedulerGroup, SchedulerProperties, v3_group
+
+log = logging.getLogger("optimizer.foxess")
+T = TypeVar("T")
+
+V3_PRODUCT_TYPES = frozenset({"812"})
+"""Product types whose scheduler works on v3 only (EVO: v1 answers 41200 for good; Predbat PR #4181)."""
+_V1_REFUSED = frozenset({41200})
 
 HISTORY_WINDOW = timedelta(hours=24)
 DEFAULT_PAGE_SIZE = 100
@@ -132,6 +143,9 @@ class FoxEssClient:
             throttle=throttle,
         )
         self.page_size = page_size
+        self._product_types: dict[str, str] = {}
+        self._scheduler_versions: dict[str, int] = {}
+        self._properties: dict[str, SchedulerProperties] = {}
 
     # ----- plumbing --------------------------------------------------------------------------------
     @property
@@ -251,14 +265,24 @@ class FoxEssClient:
 
     # ----- devices ---------------------------------------------------------------------------------
     def list_devices(self) -> list[DeviceSummary]:
-        """Every inverter of the account (all pages); they also size the daily call pool."""
+        """Every inverter of the account (all pages); they also size the daily call pool, and their product
+        types tell which scheduler version each one needs (no extra call)."""
         devices = self._all_pages("device_list", DeviceSummary)
         self.counter.note_inverters(d.deviceSN for d in devices)
+        for device in devices:
+            self._note_product_type(device.deviceSN, device.productType)
         return devices
 
     def device_detail(self, sn: str) -> DeviceDetail:
-        """Versions, rating, batteries and ``function.scheduler`` support of one inverter."""
-        return self._fetch_by_sn("device_detail", DeviceDetail, sn)
+        """Versions, rating, batteries and ``function.scheduler`` support of one inverter (``device/detail``
+        v1; the v0 path is deprecated, see :meth:`device_detail_v0`)."""
+        detail = self._fetch_by_sn("device_detail", DeviceDetail, sn)
+        self._note_product_type(sn, detail.productType)
+        return detail
+
+    def device_detail_v0(self, sn: str) -> DeviceDetail:
+        """The same detail through the deprecated ``/op/v0/device/detail``."""
+        return self._fetch_by_sn("device_detail_v0", DeviceDetail, sn)
 
     def variables(self) -> list[VariableInfo]:
         """The variables the real-time and history endpoints know, with units and names."""
@@ -426,24 +450,151 @@ class FoxEssClient:
         body = request(PeakShavingSetRequest, sn=sn, importLimit=import_limit, soc=soc_pct)
         self._call("peak_shaving_set", device=sn, body=body)
 
-    # ----- scheduler v1 ----------------------------------------------------------------------------
+    # ----- scheduler: version-independent ------------------------------------------------------------
+    #
+    # ``scheduler_get`` / ``scheduler_enable`` route each inverter to the version it supports: v1 where it
+    # works, v3 where the product type says so (EVO, productType 812: learnt from ``list_devices`` or
+    # ``device_detail``, no extra call) or where v1 still answers 41200 after the usual retries (41200 is
+    # also a transient errno, so a single one never reroutes a device) and v3 answers instead. The answer is
+    # cached per client. The flag endpoints are v1 on every device.
+
+    def _note_product_type(self, sn: str, product_type: str | None) -> None:
+        if product_type:
+            self._product_types[sn] = product_type
+            if product_type in V3_PRODUCT_TYPES:
+                self._scheduler_versions[sn] = 3
+
+    def known_scheduler_version(self, sn: str) -> int | None:
+        """The scheduler version this client uses for ``sn`` (1 or 3), or ``None`` before it has found out."""
+        return self._scheduler_versions.get(sn)
+
+    def set_scheduler_version(self, sn: str, version: int) -> None:
+        """Fix the scheduler version for ``sn`` (1 or 3), e.g. from a stored device profile."""
+        if version not in (1, 3):
+            raise UsageError(f"scheduler version {version!r} for {sn}: use 1 or 3.")
+        self._scheduler_versions[sn] = version
+
+    def scheduler_version(self, sn: str) -> int:
+        """The scheduler version of ``sn``: cached, else found out by one ``scheduler/get`` (v1, then v3)."""
+        version = self._scheduler_versions.get(sn)
+        if version is None:
+            self.scheduler_get(sn)
+            version = self._scheduler_versions.get(sn, 1)
+        return version
+
     def scheduler_get_flag(self, sn: str) -> SchedulerFlag:
         """Whether the inverter supports the mode scheduler (``support``) and whether it is on (``enable``)."""
         return self._fetch("scheduler_get_flag", SchedulerFlag, device=sn, body=request(DeviceSnRequest, deviceSN=sn))
 
     def scheduler_set_flag(self, sn: str, enable: bool) -> None:
-        """Switch the mode scheduler on or off."""
+        """Switch the mode scheduler on or off (the v1 flag path, which every scheduler version shares)."""
         body = request(SchedulerSetFlagRequest, deviceSN=sn, enable=int(bool(enable)))
         self._call("scheduler_set_flag", device=sn, body=body)
 
     def scheduler_get(self, sn: str) -> SchedulerState:
-        """The stored groups (placeholders included), the master switch and the field ranges."""
-        return self._fetch("scheduler_get", SchedulerState, device=sn, body=request(DeviceSnRequest, deviceSN=sn))
+        """The flag, the groups (v1 form) and the device's properties, on whichever version ``sn`` supports.
 
-    def scheduler_enable(self, sn: str, groups: list[SchedulerGroup]) -> None:
-        """Write the time segments (at most 8), each sent exactly as ``group.wire()``."""
+        v1: the 8 stored groups, placeholders included. v3: the enabled groups, ``maxGroupCount`` and the
+        work-mode list in ``properties``, the "Remain Time" group (if it underlies others) in
+        ``remain_group``. ``state.version`` says which answered.
+        """
+        version = self._scheduler_versions.get(sn)
+        if version == 3:
+            return self.scheduler_v3_get(sn)
+        if version == 1:
+            return self.scheduler_v1_get(sn)
+        try:
+            state = self.scheduler_v1_get(sn)
+        except TransientApiError as refused:
+            if refused.errno not in _V1_REFUSED:
+                raise
+            return self._probe_v3(sn, refused, lambda: self.scheduler_v3_get(sn))
+        self._scheduler_versions[sn] = 1
+        return state
+
+    def scheduler_enable(self, sn: str, groups: list[SchedulerGroup], *, is_default: bool = False) -> None:
+        """Write the time segments on whichever version ``sn`` supports.
+
+        v1: at most 8 groups, each sent exactly as ``group.wire()``. v3: the enabled groups only, converted
+        by :func:`optimizer.scheduler.v3_group` (``extraParam`` trimmed to the properties last read) with
+        ``isDefault`` = ``is_default``. A v3 write does not switch the flag on: call
+        :meth:`scheduler_set_flag` after it (the push does, on every version).
+        """
+        version = self._scheduler_versions.get(sn)
+        if version == 3:
+            self.scheduler_v3_enable(sn, groups, is_default=is_default)
+            return
+        if version == 1:
+            self.scheduler_v1_enable(sn, groups)
+            return
+        try:
+            self.scheduler_v1_enable(sn, groups)
+        except TransientApiError as refused:
+            if refused.errno not in _V1_REFUSED:
+                raise
+            self._probe_v3(sn, refused, lambda: self.scheduler_v3_enable(sn, groups, is_default=is_default))
+            return
+        self._scheduler_versions[sn] = 1
+
+    def _probe_v3(self, sn: str, refused: TransientApiError, on_v3: Callable[[], T]) -> T:
+        """v1 kept answering 41200: try v3. If v3 is not there either (HTTP 404/405), the v1 error stands."""
+        try:
+            result = on_v3()
+        except TransportError as missing:
+            if "HTTP 404" in missing.message or "HTTP 405" in missing.message:
+                raise refused from None
+            raise
+        log.info("%s: scheduler v1 refused (errno %d): using scheduler v3", sn, refused.errno)
+        self._scheduler_versions[sn] = 3
+        return result
+
+    # ----- scheduler v1 ----------------------------------------------------------------------------
+    def scheduler_v1_get(self, sn: str) -> SchedulerState:
+        """``/op/v1/device/scheduler/get``: the stored groups (placeholders included), the master switch and
+        the field ranges."""
+        body = request(DeviceSnRequest, deviceSN=sn)
+        state = self._fetch("scheduler_get", SchedulerState, device=sn, body=body)
+        self._properties[sn] = state.properties
+        return state
+
+    def scheduler_v1_enable(self, sn: str, groups: list[SchedulerGroup]) -> None:
+        """``/op/v1/device/scheduler/enable``: at most 8 groups, each sent exactly as ``group.wire()``."""
         body = request(SchedulerEnableRequest, deviceSN=sn, groups=groups)
         self._call("scheduler_enable", device=sn, body=body)
+
+    # ----- scheduler v2 / v3 ---------------------------------------------------------------------------
+    def _v3_state(self, name: str, sn: str, version: int) -> SchedulerState:
+        path = ENDPOINTS[name].path
+        answer = parse(SchedulerV3Answer, self._call(name, device=sn, body=request(DeviceSnRequest, deviceSN=sn)), path)
+        try:
+            state = answer.state(version)
+        except ValueError as exc:
+            raise TransportError(f"Fox ESS {path}: unexpected answer: {exc}") from None
+        self._properties[sn] = state.properties
+        return state
+
+    def scheduler_v2_get(self, sn: str) -> SchedulerState:
+        """``/op/v2/device/scheduler/get``: every stored group (disabled ones too) in the v1 form."""
+        return self._v3_state("scheduler_v2_get", sn, 2)
+
+    def scheduler_v3_get(self, sn: str) -> SchedulerState:
+        """``/op/v3/device/scheduler/get``: the enabled groups in the v1 form, ``maxGroupCount`` and the
+        properties; a "Remain Time" group under the others goes to ``remain_group``."""
+        return self._v3_state("scheduler_v3_get", sn, 3)
+
+    def scheduler_v3_enable(self, sn: str, groups: list[SchedulerGroup], *, is_default: bool = False) -> None:
+        """``/op/v3/device/scheduler/enable`` with the enabled ``groups`` (disabled ones cannot be sent on v3),
+        their ``extraParam`` trimmed to what the properties last read for ``sn`` list."""
+        properties = self._properties.get(sn, SchedulerProperties())
+        active = [g for g in groups if g.is_active]
+        if properties.max_group_count is not None and len(active) > properties.max_group_count:
+            raise UsageError(
+                f"{sn}: {len(active)} groups, but the inverter takes at most {properties.max_group_count} "
+                "(maxGroupCount)."
+            )
+        wire = [v3_group(g, properties) for g in active]
+        body = request(SchedulerV3EnableRequest, deviceSN=sn, isDefault=is_default, groups=wire)
+        self._call("scheduler_v3_enable", device=sn, body=body)
 
     # ----- scheduler v0 (deprecated) ---------------------------------------------------------------
     def scheduler_v0_get_flag(self, sn: str) -> SchedulerFlag:

@@ -1,4 +1,5 @@
-"""Every endpoint of the Open API document, in one table: method, path, and whether it writes.
+"""Every endpoint of the Open API document, plus the newer ones the real server answers (``device/detail``
+v1, scheduler v2/v3), in one table: method, path, and whether it writes.
 
 The client calls endpoints only through this table; the simulated cloud and the tests read it too.
 ``write`` endpoints are spaced 2 s apart per device and counted in ``FoxEssClient.write_calls_made``;
@@ -38,9 +39,14 @@ ENDPOINTS: dict[str, Endpoint] = _table(
     Endpoint("scheduler_set_flag", "POST", "/op/v1/device/scheduler/set/flag", write=True),
     Endpoint("scheduler_get", "POST", "/op/v1/device/scheduler/get"),
     Endpoint("scheduler_enable", "POST", "/op/v1/device/scheduler/enable", write=True),
+    # Scheduler v2 and v3 (not in the vendor document; fox-api-field-notes.md §8)
+    Endpoint("scheduler_v2_get", "POST", "/op/v2/device/scheduler/get"),
+    Endpoint("scheduler_v3_get", "POST", "/op/v3/device/scheduler/get"),
+    Endpoint("scheduler_v3_enable", "POST", "/op/v3/device/scheduler/enable", write=True),
     # Inverter
     Endpoint("device_list", "POST", "/op/v0/device/list"),
-    Endpoint("device_detail", "GET", "/op/v0/device/detail"),
+    Endpoint("device_detail", "GET", "/op/v1/device/detail"),
+    Endpoint("device_detail_v0", "GET", "/op/v0/device/detail", deprecated=True),
     Endpoint("variables", "GET", "/op/v0/device/variable/get"),
     Endpoint("fault_codes", "GET", "/op/v0/device/fault/get"),
     Endpoint("real_time_v0", "POST", "/op/v0/device/real/query", deprecated=True),

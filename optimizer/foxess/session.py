@@ -15,6 +15,7 @@ Secrets never leave: log lines carry redacted headers, and server messages are s
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -33,8 +34,18 @@ from optimizer.foxess.throttle import Throttle
 
 log = logging.getLogger("optimizer.foxess")
 
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _QUOTA_ERRNO = 40402
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for this machine: ``localhost``, 127.0.0.0/8 and ``::1``."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -47,20 +58,39 @@ def normalize_base_url(base_url: str) -> str:
         url = None
     if url is None or url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(
-            f"Fox ESS base URL {base_url!r} is not an http(s) URL",
-            hint="Set [foxess] base_url or FOXESS_BASE_URL to e.g. https://www.foxesscloud.com",
+            f"Fox ESS base URL {base_url!r} is not an http(s) URL.",
+            hint="Set [foxess] base_url or FOXESS_BASE_URL to e.g. https://www.foxesscloud.com.",
         )
     if url.path not in ("", "/") or url.query or url.fragment or url.userinfo:
         raise ConfigError(
-            f"Fox ESS base URL {base_url!r} must be scheme://host[:port] only (no path, query or user)",
+            f"Fox ESS base URL {base_url!r} must be scheme://host[:port] only (no path, query or user).",
             hint="The API paths (/op/v0/...) are added by the client and signed as they are.",
         )
-    if url.scheme == "http" and url.host not in _LOOPBACK_HOSTS:
+    if url.scheme == "http" and not is_loopback_host(url.host):
         raise ConfigError(
-            f"Fox ESS base URL {base_url!r} uses plain http to another machine",
-            hint="Use https (TLS is always verified); plain http is accepted for 127.0.0.1 only.",
+            f"Fox ESS base URL {base_url!r} uses plain http to another machine, which would send the API key "
+            "unencrypted.",
+            hint="Use https (TLS is always verified); plain http is accepted for this machine only "
+            "(127.0.0.1, localhost).",
         )
     return text
+
+
+def http_client(
+    base_url: str, *, timeout_s: float, transport: httpx.BaseTransport | None = None, user_agent: str = USER_AGENT
+) -> httpx.Client:
+    """The HTTP client for ``base_url``: TLS verified, no redirects, and for a loopback base URL no proxy at
+    all, whatever ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` say (the token must never reach a proxy in
+    clear text; a remote https base URL may go through a proxy, which then sees only an encrypted tunnel)."""
+    host = httpx.URL(normalize_base_url(base_url)).host
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout_s,
+        verify=True,
+        follow_redirects=False,
+        trust_env=not is_loopback_host(host),
+        headers={"User-Agent": user_agent},
+    )
 
 
 class _Retry(Exception):
@@ -103,13 +133,7 @@ class Session:
         self.retry = retry or RetryPolicy()
         self.throttle = Throttle(self.clock, enabled=throttle)
         self.timeout_s = timeout_s
-        self.http = httpx.Client(
-            transport=transport,
-            timeout=timeout_s,
-            verify=True,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-        )
+        self.http = http_client(self.base_url, timeout_s=timeout_s, transport=transport)
         self.calls_made = 0
         self.write_calls_made = 0
         self.last_server_date: str | None = None
@@ -153,7 +177,7 @@ class Session:
             except _Unauthorized:
                 if reauthorized:
                     raise CredentialsError(
-                        f"Fox ESS refused {endpoint.path}: HTTP 401 unauthorized",
+                        f"Fox ESS refused the OAuth access token on {endpoint.path} (HTTP 401 unauthorized).",
                         endpoint.path,
                         errno=401,
                         hint="The OAuth access token was rejected; run `optimizer oauth login` again.",
@@ -212,11 +236,21 @@ class Session:
         if status == 401 and isinstance(self.auth, OAuthAuth):
             raise _Unauthorized()
         if status in (401, 403):
+            errno = _errno_of(response)
+            reason = "unauthorized" if status == 401 else "forbidden"
+            code = f", errno {errno}" if errno else ""
+            what = "the API key" if isinstance(self.auth, ApiKeyAuth) else "the OAuth access token"
+            hint = (
+                "Check FOXESS_API_KEY or [foxess] api_key: copy the key again from foxesscloud.com "
+                "(User profile → API Management)."
+                if isinstance(self.auth, ApiKeyAuth)
+                else "Run `optimizer oauth login` again."
+            )
             raise CredentialsError(
-                f"Fox ESS refused {path}: HTTP {status}",
+                f"Fox ESS refused {what} on {path} (HTTP {status} {reason}{code}).",
                 path,
-                errno=status,
-                hint="Check FOXESS_API_KEY (or the OAuth token file).",
+                errno=errno or status,
+                hint=hint,
             )
         if status == 429:
             raise _Retry(
@@ -226,8 +260,8 @@ class Session:
         if status >= 500:
             raise _Retry(TransportError(f"Fox ESS {path}: HTTP {status} (cloud unavailable)"))
         if status != 200:
-            hint = "The endpoint may have moved (the API changes often)." if status in (404, 405) else None
-            raise TransportError(f"Fox ESS {path}: unexpected HTTP {status}", hint=hint)
+            moved = "The endpoint may have moved (the API changes often)." if status in (404, 405) else None
+            raise TransportError(f"Fox ESS {path}: unexpected HTTP {status}", hint=moved)
         try:
             payload = response.json()
         except ValueError:
@@ -274,6 +308,16 @@ class Session:
         for secret in self.auth.secrets():
             text = text.replace(secret, "***")
         return text
+
+
+def _errno_of(response: httpx.Response) -> int | None:
+    """The ``errno`` of an error answer's JSON body, if it has one."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    errno = document.get("errno") if isinstance(document, dict) else None
+    return errno if isinstance(errno, int) and not isinstance(errno, bool) and errno else None
 
 
 def _retry_after_s(response: httpx.Response) -> float:

@@ -104,10 +104,13 @@ def test_malformed_timestamp(api: Api) -> None:
     assert answer["msg"].endswith("illegal timestamp")
 
 
-def test_wrong_key_is_refused_and_never_echoed(api: Api) -> None:
-    answer = api.call("POST", LIST, PAGE, key="not-the-key-123")
-    assert answer["errno"] == 40256
-    assert "not-the-key-123" not in str(answer)
+def test_unknown_key_gets_http_401_and_is_never_echoed(api: Api, cloud: FakeCloud) -> None:
+    """fox-api-field-notes.md §8: an unknown API key gets HTTP 401 (com.foxess, observed live)."""
+    response = api.post(LIST, PAGE, key="not-the-key-123")
+    assert response.status_code == 401
+    assert response.json()["errno"] == 40256 and "not-the-key-123" not in response.text
+    record = cloud.requests[-1]
+    assert (record.status, record.errno) == (401, 40256) and "not-the-key-123" not in repr(record)
 
 
 def test_token_and_bearer_together_are_refused(api: Api, cloud: FakeCloud) -> None:
@@ -117,8 +120,9 @@ def test_token_and_bearer_together_are_refused(api: Api, cloud: FakeCloud) -> No
 
 
 def test_refusals_are_http_200_and_logged_without_secrets(api: Api, cloud: FakeCloud) -> None:
-    response = api.post(LIST, PAGE, key="wrong")
+    ts = str(int(time.time() * 1000))
+    response = api.post(LIST, PAGE, timestamp=ts, signature=sign_md5(LIST, "wrong-secret", ts))
     assert response.status_code == 200
     record = cloud.requests[-1]
     assert (record.path, record.errno, record.status) == (LIST, 40256, 200)
-    assert "wrong" not in repr(record) and cloud.api_key not in repr(record)
+    assert "wrong-secret" not in repr(record) and cloud.api_key not in repr(record)

@@ -126,3 +126,34 @@ def test_help() -> None:
     assert result.exit_code == 0
     for flag in ("--port", "--api-key", "--speed", "--fault", "--start", "--no-throttle", "--quota"):
         assert flag in result.output
+
+
+def test_evo_and_strict_throttle_flags() -> None:
+    process = _serve("--port", "0", "--json", "--speed", "0", "--history-days", "0", "--evo", "--throttle", "strict")
+    try:
+        assert process.stdout is not None
+        document = _read_json_document(process.stdout)
+        versions = {d["sn"]: d["scheduler_versions"] for d in document["devices"]}  # type: ignore[union-attr]
+        assert versions == {"66BH5020FC00001": ["v1", "v3"], "60BH3720FC00002": [], "60EVO1020FC0003": ["v3"]}
+        base_url, key, path = str(document["base_url"]), str(document["api_key"]), "/op/v0/device/list"
+        with httpx.Client(base_url=base_url, verify=SSL_CONTEXT) as http:
+            answers = []
+            for _ in range(2):  # strict: a path without "query" is throttled too
+                ts = str(round(time.time() * 1000))
+                headers = {"token": key, "timestamp": ts, "lang": "en", "signature": sign_md5(path, key, ts)}
+                answers.append(http.post(path, json={"currentPage": 1, "pageSize": 10}, headers=headers).json())
+        assert [a["errno"] for a in answers] == [0, 40400] and answers[0]["result"]["total"] == 3
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_unknown_throttle_mode_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "optimizer", "fakecloud", "serve", "--port", "0", "--throttle", "sometimes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--throttle: 'sometimes' is not one of off, evidence, strict." in result.stderr

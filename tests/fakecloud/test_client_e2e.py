@@ -70,7 +70,9 @@ def connect(cloud: FakeCloud, *, timeout_s: float = 5.0, retries: int = 3, key: 
 
 @pytest.fixture
 def cloud() -> Iterator[FakeCloud]:
-    with make_cloud(throttle=True) as running:
+    """The strict throttle (every path limited): the project's client must pace even where the real server
+    is known to be lenient."""
+    with make_cloud(throttle="strict") as running:
         yield running
 
 
@@ -143,11 +145,22 @@ def test_transient_errnos_are_retried_and_recover(cloud: FakeCloud, client: FoxE
 
 
 def test_transient_errno_that_never_clears(cloud: FakeCloud, client: FoxEssClient) -> None:
-    cloud.faults.errno(GET, 41200, count=None)
+    client.set_scheduler_version(cloud.hybrid_sn, 1)  # known to be a v1 device: no v3 fallback
+    cloud.faults.errno(GET, 41203, count=None)
     with pytest.raises(TransientApiError) as caught:
         client.scheduler_get(cloud.hybrid_sn)
-    assert caught.value.errno == 41200 and caught.value.exit_code == 5
+    assert caught.value.errno == 41203 and caught.value.exit_code == 5
     assert len(cloud.requests.to(GET)) == 4  # the first try and three retries
+
+
+def test_v1_that_keeps_answering_41200_falls_back_to_v3(cloud: FakeCloud, client: FoxEssClient) -> None:
+    """A device of unknown product type whose v1 scheduler fails for good (as EVO's does) but answers v3."""
+    cloud.faults.errno(GET, 41200, count=None)
+    state = client.scheduler_get(cloud.hybrid_sn)
+    assert state.version == 3 and client.known_scheduler_version(cloud.hybrid_sn) == 3
+    assert len(cloud.requests.to(GET)) == 4  # a single 41200 never reroutes: the retries ran first
+    client.scheduler_get(cloud.hybrid_sn)
+    assert len(cloud.requests.to(GET)) == 4 and len(cloud.requests.to("/op/v3/device/scheduler/get")) == 2
 
 
 def test_http_5xx_is_retried(cloud: FakeCloud, client: FoxEssClient) -> None:
@@ -223,7 +236,12 @@ def test_quota_and_auth_errors_are_not_retried() -> None:
             assert quota.value.exit_code == 6
         with connect(cloud, key="wrong-key") as stranger, pytest.raises(AuthError) as auth:
             stranger.list_devices()
-        assert auth.value.errno == 40256 and "wrong-key" not in str(auth.value)
+        assert auth.value.errno == 40256 and "wrong-key" not in auth.value.explain()
+        assert auth.value.exit_code == 4
+        assert (
+            str(auth.value) == "Fox ESS refused the API key on /op/v0/device/list (HTTP 401 unauthorized, errno 40256)."
+        )
+        assert auth.value.hint is not None and "FOXESS_API_KEY" in auth.value.hint
         assert len(cloud.requests) == 4
 
 

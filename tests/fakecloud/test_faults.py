@@ -30,7 +30,7 @@ def test_errno_fault_strikes_count_times(api: Api, cloud: FakeCloud, errno: int)
 
 def test_errno_fault_needs_a_valid_request_first(api: Api, cloud: FakeCloud) -> None:
     cloud.faults.errno(LIST, 41200)
-    assert api.errno("POST", LIST, PAGE, key="wrong") == 40256
+    assert api.post(LIST, PAGE, key="wrong").status_code == 401
     assert api.errno("POST", LIST, PAGE) == 41200
 
 

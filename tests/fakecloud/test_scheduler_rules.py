@@ -192,20 +192,22 @@ def test_set_flag(api: Api, cloud: FakeCloud) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "body"),
+    ("path", "body", "errno"),
     [
-        ("/op/v0/device/setting/set", {"key": "WorkMode", "value": "Feedin"}),
-        ("/op/v0/device/setting/set", {"key": "MinSocOnGrid", "value": "20"}),
-        ("/op/v0/device/setting/set", {"key": "MinSoc", "value": "20"}),
-        ("/op/v0/device/setting/set", {"key": "MaxSoc", "value": "90"}),
-        ("/op/v0/device/battery/soc/set", {"minSoc": 15, "minSocOnGrid": 15}),
+        ("/op/v0/device/setting/set", {"key": "WorkMode", "value": "Feedin"}, 44096),
+        ("/op/v0/device/setting/set", {"key": "MinSocOnGrid", "value": "20"}, 44098),  # Predbat #3011
+        ("/op/v0/device/setting/set", {"key": "MinSoc", "value": "20"}, 44098),
+        ("/op/v0/device/setting/set", {"key": "MaxSoc", "value": "90"}, 44098),
+        ("/op/v0/device/battery/soc/set", {"minSoc": 15, "minSocOnGrid": 15}, 44096),
     ],
 )
-def test_settings_refused_while_scheduler_on(api: Api, cloud: FakeCloud, path: str, body: dict[str, Any]) -> None:
+def test_settings_refused_while_scheduler_on(
+    api: Api, cloud: FakeCloud, path: str, body: dict[str, Any], errno: int
+) -> None:
     sn = cloud.hybrid_sn
     assert api.errno("POST", path, {"sn": sn, **body}) == 0  # allowed while off
     enable(api, sn, [group("01:00", "01:59")])
-    assert api.errno("POST", path, {"sn": sn, **body}) == 44096
+    assert api.errno("POST", path, {"sn": sn, **body}) == errno
     api.ok("POST", SET_FLAG, {"deviceSN": sn, "enable": 0})
     assert api.errno("POST", path, {"sn": sn, **body}) == 0
 

@@ -68,7 +68,7 @@ def account(monkeypatch: pytest.MonkeyPatch, cloud: MockCloud, clock: ManualCloc
     monkeypatch.setenv("FOXESS_API_KEY", API_KEY)
     monkeypatch.setenv("FOXESS_BASE_URL", BASE)
     cloud.reply("/op/v0/device/list", ok({"currentPage": 1, "pageSize": 100, "total": 2, "data": DEVICES}))
-    cloud.reply("/op/v0/device/detail", _detail)
+    cloud.reply("/op/v1/device/detail", _detail)
     factory = functools.partial(client_from_config, transport=cloud.transport, clock=clock)
     monkeypatch.setattr(devices_cli, "client_factory", factory)
     return cloud
@@ -97,11 +97,11 @@ def test_devices_json_is_signed_exactly_as_the_server_requires(
     text = "/op/v0/device/list" + "\\r\\n" + API_KEY + "\\r\\n" + first.headers["timestamp"]
     assert first.headers["signature"] == hashlib.md5(text.encode()).hexdigest()
     assert first.headers["token"] == API_KEY and first.headers["lang"] == "en"
-    detail = account.calls("/op/v0/device/detail")[0]
+    detail = account.calls("/op/v1/device/detail")[0]
     assert (
         detail.headers["signature"]
         == hashlib.md5(
-            ("/op/v0/device/detail\\r\\n" + API_KEY + "\\r\\n" + detail.headers["timestamp"]).encode()
+            ("/op/v1/device/detail\\r\\n" + API_KEY + "\\r\\n" + detail.headers["timestamp"]).encode()
         ).hexdigest()
     )
     rows = json.loads(out)

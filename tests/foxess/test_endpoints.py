@@ -38,6 +38,14 @@ GROUP_WIRE = {
     "fdPwr": 3000,
     "maxSoc": 90,
 }
+GROUP_V3_WIRE = {
+    "startHour": 2,
+    "startMinute": 0,
+    "endHour": 4,
+    "endMinute": 59,
+    "workMode": "ForceCharge",
+    "extraParam": {"minSocOnGrid": 10.0, "fdSoc": 90.0, "fdPwr": 3000.0, "maxSoc": 90.0},
+}
 DETAILS: dict[str, Any] = {
     "name": "Home",
     "type": 2,
@@ -89,6 +97,15 @@ CASES: dict[str, tuple[Callable[[FoxEssClient], Any], str, dict[str, str], Any]]
     ),
     "device_list": (lambda c: c.list_devices(), "POST", {}, PAGE),
     "device_detail": (lambda c: c.device_detail("SN1"), "GET", {"sn": "SN1"}, None),
+    "device_detail_v0": (lambda c: c.device_detail_v0("SN1"), "GET", {"sn": "SN1"}, None),
+    "scheduler_v2_get": (lambda c: c.scheduler_v2_get("SN1"), "POST", {}, {"deviceSN": "SN1"}),
+    "scheduler_v3_get": (lambda c: c.scheduler_v3_get("SN1"), "POST", {}, {"deviceSN": "SN1"}),
+    "scheduler_v3_enable": (
+        lambda c: c.scheduler_v3_enable("SN1", [GROUP]),
+        "POST",
+        {},
+        {"deviceSN": "SN1", "isDefault": False, "groups": [GROUP_V3_WIRE]},
+    ),
     "variables": (lambda c: c.variables(), "GET", {}, None),
     "fault_codes": (lambda c: c.fault_codes(), "GET", {}, None),
     "real_time_v0": (lambda c: c.real_time_v0("SN1", ["SoC"]), "POST", {}, {"sn": "SN1", "variables": ["SoC"]}),
@@ -181,14 +198,16 @@ CASES: dict[str, tuple[Callable[[FoxEssClient], Any], str, dict[str, str], Any]]
 
 
 def test_every_documented_endpoint_is_covered() -> None:
+    """The vendor document's 37 endpoints, plus device/detail v1 and scheduler v2/v3 (field notes §8)."""
     assert set(CASES) == set(ENDPOINTS)
-    assert len(ENDPOINTS) == 37
-    assert len({e.path for e in ENDPOINTS.values()}) == 37
+    assert len(ENDPOINTS) == 41
+    assert len({e.path for e in ENDPOINTS.values()}) == 41
 
 
 # Answers for the endpoints whose result has required fields.
 RESULTS = {
     "device_detail": {"deviceSN": "SN1"},
+    "device_detail_v0": {"deviceSN": "SN1"},
     "device_time_get": {"year": "2025", "month": "3", "day": "30", "hour": "1", "minute": "59", "second": "58"},
 }
 
@@ -224,6 +243,7 @@ def test_write_flags_match_the_document() -> None:
         "peak_shaving_set",
         "scheduler_v0_set_flag",
         "scheduler_v0_enable",
+        "scheduler_v3_enable",
         "meter_setting_set",
     }
 

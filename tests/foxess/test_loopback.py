@@ -54,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if not self._check():
             self._answer({"errno": 40256, "msg": "illegal signature", "result": None})
-        elif self.path == "/op/v0/device/detail?sn=60KH10123456789":
+        elif self.path == "/op/v1/device/detail?sn=60KH10123456789":
             detail = {"deviceSN": "60KH10123456789", "capacity": 10, "function": {"scheduler": True}}
             self._answer({"errno": 0, "msg": "success", "result": detail})
         else:
@@ -96,7 +96,7 @@ def test_devices_json_in_a_fresh_process(server: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert [(r["sn"], r["model"], r["scheduler_support"]) for r in rows] == [("60KH10123456789", "KH10", True)]
-    assert [s["path"] for s in Handler.seen] == ["/op/v0/device/list", "/op/v0/device/detail?sn=60KH10123456789"]
+    assert [s["path"] for s in Handler.seen] == ["/op/v0/device/list", "/op/v1/device/detail?sn=60KH10123456789"]
     for seen in Handler.seen:
         headers = {k.lower(): v for k, v in seen["headers"].items()}
         assert headers["signature"] == seen["expected"]

@@ -60,7 +60,7 @@ PROPERTIES = {
 
 
 def test_device_detail(client: FoxEssClient, cloud: MockCloud) -> None:
-    cloud.reply("/op/v0/device/detail", ok(KH_DETAIL))
+    cloud.reply("/op/v1/device/detail", ok(KH_DETAIL))
     detail = client.device_detail("60KE8020479C034")
     assert detail.sn == "60KE8020479C034" and detail.deviceType == "KH8"
     assert detail.function.scheduler is True

@@ -66,15 +66,15 @@ def test_api_key_headers() -> None:
 
 
 def test_request_carries_every_required_header(client, cloud: MockCloud, clock: ManualClock) -> None:
-    cloud.reply("/op/v0/device/detail", ok({"deviceSN": "SN1"}))
+    cloud.reply("/op/v1/device/detail", ok({"deviceSN": "SN1"}))
     client.device_detail("SN1")
-    seen = cloud.calls("/op/v0/device/detail")[0]
+    seen = cloud.calls("/op/v1/device/detail")[0]
     assert seen.method == "GET" and seen.params == {"sn": "SN1"}
     headers = seen.headers
     assert headers["token"] == API_KEY
     assert headers["timestamp"] == str(clock.time_ms())
     # Signed over the path only: no host, no query string.
-    assert headers["signature"] == sign("/op/v0/device/detail", API_KEY, clock.time_ms())
+    assert headers["signature"] == sign("/op/v1/device/detail", API_KEY, clock.time_ms())
     assert headers["lang"] == "en"
     assert headers["content-type"] == "application/json"
     assert headers["user-agent"] == USER_AGENT and USER_AGENT.startswith("foxess-optimizer/")

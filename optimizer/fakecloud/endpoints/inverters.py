@@ -41,9 +41,7 @@ def device_list(cloud: CloudState, body: dict[str, Any]) -> Any:
     return paged([_list_item(cloud, d) for d in cloud.devices.values()], page_no, size)
 
 
-@route("/op/v0/device/detail", method="GET")
-def device_detail(cloud: CloudState, query: dict[str, Any]) -> Any:
-    device = device_of(cloud, query.get("sn"))
+def _detail(cloud: CloudState, device: SimulatedDevice, battery_list: list[dict[str, Any]]) -> dict[str, Any]:
     model = device.spec.model
     return {
         **_list_item(cloud, device),
@@ -54,21 +52,50 @@ def device_detail(cloud: CloudState, query: dict[str, Any]) -> Any:
         "hardwareVersion": model.hardware_version,
         "capacity": model.capacity_kw_reported,
         "function": {"scheduler": model.scheduler},
-        "batteryList": [
-            {
-                "batterySN": m.battery_sn,
-                "type": m.kind,
-                "version": m.version,
-                "model": m.model,
-                "capicty": str(m.capacity_wh),
-            }
-            for m in device.spec.modules
-        ],
+        "batteryList": battery_list,
     }
+
+
+@route("/op/v0/device/detail", method="GET")
+def device_detail_v0(cloud: CloudState, query: dict[str, Any]) -> Any:
+    """The deprecated v0 detail (still answering): one ``batteryList`` entry per pack, as the vendor document
+    shows it (``capicty`` as a string)."""
+    device = device_of(cloud, query.get("sn"))
+    packs = [
+        {
+            "batterySN": m.battery_sn,
+            "type": m.kind,
+            "version": m.version,
+            "model": m.model,
+            "capicty": str(m.capacity_wh),
+        }
+        for m in device.spec.modules
+    ]
+    return _detail(cloud, device, packs)
+
+
+@route("/op/v1/device/detail", method="GET")
+def device_detail_v1(cloud: CloudState, query: dict[str, Any]) -> Any:
+    """The current detail (foxesscloud 2.9.3 on): ``batteryList`` names the battery management unit (``bcu``)
+    and then each pack (``bmu``) with its rated ``capacity`` [Wh] as a number, as foxesscloud 2.9.16 reads it."""
+    device = device_of(cloud, query.get("sn"))
+    modules = device.spec.modules
+    parts: list[dict[str, Any]] = []
+    if modules:
+        first = modules[0]
+        parts.append(
+            {"batterySN": f"{first.battery_sn[:-4]}B000", "type": "bcu", "version": first.version, "model": first.model}
+        )
+    parts += [
+        {"batterySN": m.battery_sn, "type": "bmu", "version": m.version, "model": m.model, "capacity": m.capacity_wh}
+        for m in modules
+    ]
+    return _detail(cloud, device, parts)
 
 
 @route("/op/v0/device/variable/get", method="GET")
 def variable_get(cloud: CloudState, query: dict[str, Any]) -> Any:
+    """Answers until 2026-04-08 (simulated date); HTTP 405 from then on (see ``optimizer.fakecloud.churn.REMOVED``)."""
     return [var.catalogue_entry() for var in catalogue().values()]
 
 

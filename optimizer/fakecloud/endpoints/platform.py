@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 def module_list(cloud: CloudState, body: dict[str, Any]) -> Any:
     page_no, size = paging(body)
     items = [
-        {"moduleSN": m.module_sn, "stationID": m.station_id, "status": m.status, "signal": m.signal}
+        {
+            "moduleSN": m.module_sn,
+            "stationID": m.station_id,
+            "plantName": station_name(cloud, m.station_id),
+            "status": m.status,
+            "signal": m.signal,
+        }
         for m in cloud.account.loggers
     ]
     return paged(items, page_no, size)

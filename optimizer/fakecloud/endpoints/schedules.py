@@ -1,4 +1,11 @@
-"""The mode scheduler, v1 and the deprecated v0 (one store per inverter; rules in ``fakecloud.scheduler``)."""
+"""The mode scheduler: v1 (and the deprecated v0), v2 reads and v3, over one store per inverter.
+
+The flag endpoints (``/op/v1/device/scheduler/get/flag`` and ``set/flag``, and their v0 twins) serve every
+version: foxesscloud 2.9.19 and Predbat call the v1 flag paths next to v3 ``scheduler/get``/``enable``. On a
+model without v1 support (EVO, productType 812) the v1 and v0 ``scheduler/get`` and ``scheduler/enable``
+answer **41200** "Query data failed" for good, as the real server does (fox-api-field-notes.md §2, §3).
+Rules of each version: :mod:`optimizer.fakecloud.scheduler`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,12 @@ from optimizer.fakecloud import scheduler as sched
 from optimizer.fakecloud.bodies import check_keys, integer
 from optimizer.fakecloud.device import SimulatedDevice
 from optimizer.fakecloud.endpoints.routing import ROUTES, Handler, Route, device_of
-from optimizer.fakecloud.replies import ERRNO_UNSUPPORTED_FUNCTION, ERRNO_WRITE_FAILED, Refusal
+from optimizer.fakecloud.replies import (
+    ERRNO_QUERY_FAILED,
+    ERRNO_UNSUPPORTED_FUNCTION,
+    ERRNO_WRITE_FAILED,
+    Refusal,
+)
 
 if TYPE_CHECKING:
     from optimizer.fakecloud.state import CloudState
@@ -17,6 +29,11 @@ if TYPE_CHECKING:
 
 def _scheduler_device(cloud: CloudState, body: dict[str, Any], extra: tuple[str, ...] = ()) -> SimulatedDevice:
     check_keys(body, ("deviceSN", *extra))
+    return device_of(cloud, body["deviceSN"], "deviceSN")
+
+
+def _device_v3(cloud: CloudState, body: dict[str, Any]) -> SimulatedDevice:
+    check_keys(body, ("deviceSN",), ("groups", "isDefault"))
     return device_of(cloud, body["deviceSN"], "deviceSN")
 
 
@@ -35,10 +52,16 @@ def _flag_set(cloud: CloudState, body: dict[str, Any]) -> Any:
     return None
 
 
+def _require_v1(device: SimulatedDevice, version: str) -> None:
+    if not device.spec.model.scheduler_v1:
+        raise Refusal(ERRNO_QUERY_FAILED, detail=f"{device.spec.model.device_type} has no scheduler {version}")
+
+
 def _groups_get(cloud: CloudState, body: dict[str, Any], version: str) -> Any:
     device = _scheduler_device(cloud, body)
     if not device.spec.model.scheduler:
         raise Refusal(ERRNO_UNSUPPORTED_FUNCTION, detail=f"{device.spec.model.device_type} has no scheduler")
+    _require_v1(device, version)
     return device.scheduler.read(device.spec.model, version)
 
 
@@ -46,8 +69,32 @@ def _groups_set(cloud: CloudState, body: dict[str, Any], version: str) -> Any:
     device = _scheduler_device(cloud, body, ("groups",))
     if not device.spec.model.scheduler:
         raise Refusal(ERRNO_WRITE_FAILED, detail=f"{device.spec.model.device_type} has no scheduler")
+    _require_v1(device, version)
     groups = sched.validate_groups(body, device.spec.model, version)
     device.scheduler.store(groups)
+    return None
+
+
+def _groups_get_v2(cloud: CloudState, body: dict[str, Any]) -> Any:
+    device = _scheduler_device(cloud, body)
+    if not device.spec.model.scheduler:
+        raise Refusal(ERRNO_UNSUPPORTED_FUNCTION, detail=f"{device.spec.model.device_type} has no scheduler")
+    return device.scheduler.read_v2(device.spec.model, device.base_group())
+
+
+def _groups_get_v3(cloud: CloudState, body: dict[str, Any]) -> Any:
+    device = _scheduler_device(cloud, body)
+    if not device.spec.model.scheduler:
+        raise Refusal(ERRNO_UNSUPPORTED_FUNCTION, detail=f"{device.spec.model.device_type} has no scheduler")
+    return device.scheduler.read_v3(device.spec.model, device.base_group())
+
+
+def _groups_set_v3(cloud: CloudState, body: dict[str, Any]) -> Any:
+    device = _device_v3(cloud, body)
+    if not device.spec.model.scheduler:
+        raise Refusal(ERRNO_WRITE_FAILED, detail=f"{device.spec.model.device_type} has no scheduler")
+    groups, _ = sched.validate_groups_v3(body, device.spec.model, device.scheduler.limits_memory)
+    device.scheduler.store(groups, switch_on=False)
     return None
 
 
@@ -65,5 +112,6 @@ for _version in ("v1", "v0"):
     ROUTES[f"{_base}/get"] = Route(f"{_base}/get", "POST", "query", _versioned(_version, _groups_get))
     ROUTES[f"{_base}/enable"] = Route(f"{_base}/enable", "POST", "write", _versioned(_version, _groups_set))
 
-
-# ----- data loggers, meters, platform ------------------------------------------------------------------
+ROUTES["/op/v2/device/scheduler/get"] = Route("/op/v2/device/scheduler/get", "POST", "query", _groups_get_v2)
+ROUTES["/op/v3/device/scheduler/get"] = Route("/op/v3/device/scheduler/get", "POST", "query", _groups_get_v3)
+ROUTES["/op/v3/device/scheduler/enable"] = Route("/op/v3/device/scheduler/enable", "POST", "write", _groups_set_v3)

@@ -69,6 +69,8 @@ from optimizer.foxess.models.scheduler import (
     SchedulerSetFlagRequest,
     SchedulerState,
     SchedulerV0EnableRequest,
+    SchedulerV3Answer,
+    SchedulerV3EnableRequest,
 )
 
 __all__ = [
@@ -123,6 +125,8 @@ __all__ = [
     "SchedulerSetFlagRequest",
     "SchedulerState",
     "SchedulerV0EnableRequest",
+    "SchedulerV3Answer",
+    "SchedulerV3EnableRequest",
     "SettingGetRequest",
     "SettingSetRequest",
     "SettingValue",
