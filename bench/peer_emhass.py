@@ -122,6 +122,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from optimizer.config import load_config  # noqa: E402
+from optimizer.errors import OptimizerError  # noqa: E402
 from optimizer.history import read_history_csv  # noqa: E402
 from optimizer.inputs import HorizonData  # noqa: E402
 from optimizer.pipeline import PlanOptions, horizon_for  # noqa: E402
@@ -415,7 +416,13 @@ def horizon_of(config_path: Path, history: Any, day: date, soc_pct: float) -> Ho
         forecast="perfect",
     )
     start = local_midnight(day, TIMEZONE)
-    return horizon_for(config, history, options, start=start, slot_minutes=SLOT_MINUTES)
+    try:
+        return horizon_for(config, history, options, start=start, slot_minutes=SLOT_MINUTES)
+    except OptimizerError as exc:
+        raise SystemExit(
+            f"{day}: no inputs for this day ({exc}). "
+            "Pick days between 2024-03-01 and 2024-09-19 (the day before is needed too)."
+        ) from None
 
 
 def day_payload(horizon: HorizonData) -> dict[str, Any]:
@@ -491,8 +498,9 @@ def check_emhass(python: str) -> str:
     except OSError as exc:
         raise SystemExit(f"--emhass-python {python}: cannot run it ({exc.strerror}); see the setup steps.") from None
     if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no error output"])[-1]
         raise SystemExit(
-            f"--emhass-python {python}: EMHASS is not importable there ({done.stderr.strip().splitlines()[-1:]}). "
+            f"--emhass-python {python}: EMHASS is not importable there ({last}). "
             "Create its venv as the docstring of bench/peer_emhass.py says."
         )
     return done.stdout.strip()
@@ -551,11 +559,15 @@ def main() -> int:
             "mip_rel_gap": args.emhass_mip_rel_gap,
             "time_limit_s": TIME_LIMIT_S,
         }
-        payloads = []
-        for day in days:
-            today = day_payload(horizon_of(config_path, history, day, args.soc))
-            before = day_payload(horizon_of(config_path, history, day - timedelta(days=1), args.soc))
-            payloads.append({**base, "day": today, "warmup": before})
+        horizons = [horizon_of(config_path, history, day, args.soc) for day in days]
+        payloads = [
+            {
+                **base,
+                "day": day_payload(horizon),
+                "warmup": day_payload(horizon_of(config_path, history, day - timedelta(days=1), args.soc)),
+            }
+            for day, horizon in zip(days, horizons, strict=True)
+        ]
 
         # Untimed warm-up of both sides: disk cache and byte-code caches, not a first run after installation.
         run_project(config_path, days[0], args.soc)
@@ -574,9 +586,9 @@ def main() -> int:
         print(header)
         print("-" * len(header))
         rows: list[dict[str, Any]] = []
-        for day, payload in zip(days, payloads, strict=True):
+        for day, horizon, payload in zip(days, horizons, payloads, strict=True):
             project, plan = run_project(config_path, day, args.soc)
-            check_same_inputs(day, horizon_of(config_path, history, day, args.soc), plan)
+            check_same_inputs(day, horizon, plan)
             emhass = run_emhass(args.emhass_python, driver, work, payload, "cold")
             same_size = len(payload["warmup"]["index"]) == len(payload["day"]["index"])
             warm = run_emhass(args.emhass_python, driver, work, payload, "warm") if args.warm and same_size else None
