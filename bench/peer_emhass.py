@@ -43,7 +43,7 @@ the shipped French day-ahead tariff ``tariffs/fr/dynamic-day-ahead.toml`` for im
 06-01, 06-23, 07-15, 08-06, 08-28 and 09-19 (spring to early autumn: the price file ends on 2024-09-20, the
 household file starts on 2024-02-28; none of these days is a DST day or has a load gap). The inputs EMHASS
 gets are the project's own: this script builds the horizon with the same library call as ``plan``
-(``optimizer.pipeline.horizon_for``: prices, load and PV per slot) and checks, day by day, that the plan the
+(``optimizer.pipeline.build_horizon``: prices, load and PV per slot) and checks, day by day, that the plan the
 subprocess prints has exactly those values (to the JSON's 4 decimals); EMHASS gets them at full precision.
 
 **Equal terms.** Both minimise import cost minus export revenue, Σ Δt·(P_t·i_t − X_t·x_t), over the same 48
@@ -125,8 +125,7 @@ sys.path.insert(0, str(ROOT))
 from optimizer.config import load_config  # noqa: E402
 from optimizer.errors import OptimizerError  # noqa: E402
 from optimizer.history import read_history_csv  # noqa: E402
-from optimizer.inputs import HorizonData  # noqa: E402
-from optimizer.pipeline import PlanOptions, horizon_for  # noqa: E402
+from optimizer.pipeline import HorizonData, PlanOptions, build_horizon  # noqa: E402
 from optimizer.timegrid import local_midnight  # noqa: E402
 
 HISTORY = ROOT / "tests" / "data" / "household-fr-2024.csv"
@@ -415,10 +414,11 @@ def horizon_of(config_path: Path, history: Any, day: date, soc_pct: float) -> Ho
         end_soc_pct=soc_pct,
         terminal_value=0.0,
         forecast="perfect",
+        slot_minutes=SLOT_MINUTES,
     )
     start = local_midnight(day, TIMEZONE)
     try:
-        return horizon_for(config, history, options, start=start, slot_minutes=SLOT_MINUTES)
+        return build_horizon(config, history, options, start=start)
     except OptimizerError as exc:
         raise SystemExit(
             f"{day}: no inputs for this day ({exc}). "
