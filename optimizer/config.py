@@ -141,7 +141,7 @@ class PlannerConfig(_Section):
 
 class ScheduleConfig(_Section):
     gap_fill: Literal["selfuse", "base", "auto"] = "auto"
-    max_groups: Whole = Field(8, ge=1, le=8)
+    max_groups: Whole | None = Field(None, ge=1, le=64)  # None: as many as the device takes (8 on v1)
 
 
 class HistoryConfig(_Section):

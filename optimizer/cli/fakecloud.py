@@ -105,7 +105,7 @@ def serve(
         help="40400 limits: evidence (what the real server enforces), strict (every path) or off.",
     ),
     no_throttle: bool = typer.Option(False, "--no-throttle", help="Same as --throttle off."),
-    evo: bool = typer.Option(False, "--evo/--no-evo", help="Add the EVO-like inverter (scheduler v3 only)."),
+    evo: bool = typer.Option(True, "--evo/--no-evo", help="Include the EVO-like inverter (scheduler v3 only)."),
     quota: int = typer.Option(1440, "--quota", min=0, help="Daily calls per inverter (40402); 0: unlimited."),
     json_out: bool = JsonOption,
 ) -> None:

@@ -80,10 +80,10 @@ class FakeCloudConfig:
         """The configuration of the cloud a command starts in-process when no credentials are set.
 
         The real server's rules all apply except the per-path throttle, which the embedded client does not
-        pace for (it talks to 127.0.0.1); the EVO-like third inverter stays off (``evo_inverter``) until
-        the pipeline pushes scheduler v3. ``overrides`` replace any field.
+        pace for (it talks to 127.0.0.1); the account has all three inverters, the EVO-like one on scheduler
+        v3 included. ``overrides`` replace any field.
         """
-        return cls(**{"throttle": False, **overrides})
+        return cls(**{"throttle": False, "evo_inverter": True, **overrides})
 
     @property
     def throttle_mode(self) -> ThrottleMode:

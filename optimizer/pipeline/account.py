@@ -62,7 +62,7 @@ def _restore_simulated(cloud: FakeCloud, path: Path) -> None:
 
 def _save_simulated(cloud: FakeCloud, path: Path) -> None:
     schedulers = {}
-    for sn in (cloud.hybrid_sn, cloud.plain_sn):
+    for sn in cloud.state.devices:
         enable, slots = cloud.device(sn).scheduler.snapshot()
         schedulers[sn] = {"enable": enable, "slots": slots}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -191,6 +191,7 @@ def compile_for(
 ) -> CompiledSchedule:
     """Compile a plan frame (the planner's, or a replay's) into validated groups with the config's ``[schedule]``
     settings; ``terminal_value_per_kwh`` values the energy left at the end (the plan's)."""
+    max_groups = group_limit(config, properties)
     compiled = compile_plan(
         slots,
         initial_soc_pct=initial_soc_pct,
@@ -199,14 +200,21 @@ def compile_for(
         timezone=config.site.timezone,
         properties=properties,
         options=CompileOptions(
-            max_groups=config.schedule.max_groups,
+            max_groups=max_groups,
             gap_fill=gap_fill or config.schedule.gap_fill,
             fd_pwr_cap_w=fd_pwr_cap_w,
             terminal_value_per_kwh=terminal_value_per_kwh,
         ),
     )
-    validate_groups(compiled.groups, properties, max_groups=config.schedule.max_groups)
+    validate_groups(compiled.groups, properties, max_groups=max_groups)
     return compiled
+
+
+def group_limit(config: Config, properties: SchedulerProperties) -> int:
+    """How many groups a schedule may have: the device's limit (``maxGroupCount`` on v3, 8 on v1), and at most
+    ``[schedule] max_groups`` where set."""
+    device = properties.group_limit
+    return device if config.schedule.max_groups is None else min(device, config.schedule.max_groups)
 
 
 def replay(

@@ -55,9 +55,9 @@ def write(api: Api, sn: str, groups: list[dict[str, Any]], **body: Any) -> int:
     return api.errno("POST", V3_ENABLE, {"deviceSN": sn, "groups": groups, **body})
 
 
-def test_evo_is_off_by_default_and_in_embedded_mode() -> None:
+def test_evo_is_in_the_embedded_account_and_optional_elsewhere() -> None:
     assert FakeCloudConfig().evo_inverter is False
-    assert FakeCloudConfig.for_embedded().evo_inverter is False
+    assert FakeCloudConfig.for_embedded().evo_inverter is True  # the account new users see has all three
     with make_cloud() as plain:
         assert len(plain.state.devices) == 2
 
