@@ -307,11 +307,24 @@ def replay_trace(
 
 @dataclass(frozen=True)
 class SimResult:
-    """Per-slot flows (same columns as a plan, plus ``work_mode``) and the cost over the horizon."""
+    """Per-slot flows (same columns as a plan, plus ``work_mode``) and the cost over the horizon.
+
+    ``cost`` [currency] excludes the value of the energy left at the end (``end_energy_kwh``); compare
+    replays with each other and with a plan on equal terms with :meth:`net_cost`.
+    """
 
     slots: pd.DataFrame
     cost: float
     end_soc_pct: float
+    end_energy_kwh: float = 0.0
+
+    def end_credit(self, terminal_value_per_kwh: float) -> float:
+        """The energy left at the end valued at ``terminal_value_per_kwh`` [currency]."""
+        return terminal_value_per_kwh * self.end_energy_kwh
+
+    def net_cost(self, terminal_value_per_kwh: float) -> float:
+        """``cost − end_credit``: the cost on equal terms with a plan or another replay [currency]."""
+        return self.cost - self.end_credit(terminal_value_per_kwh)
 
 
 def local_minutes(index: pd.DatetimeIndex, timezone: str | ZoneInfo) -> np.ndarray:
@@ -374,7 +387,7 @@ def simulate(
     )
     cost = energy_cost(slots, dt_h, battery.degradation_cost_per_kwh)
     end_soc = float(slots["soc_pct"].iloc[-1]) if n else initial_soc_pct
-    return SimResult(slots=slots, cost=cost, end_soc_pct=end_soc)
+    return SimResult(slots=slots, cost=cost, end_soc_pct=end_soc, end_energy_kwh=float(soc))
 
 
 def no_battery_cost(

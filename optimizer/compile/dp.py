@@ -15,7 +15,7 @@ force an expensive one later. This module proposes a schedule chosen globally in
   alternative of one, a combination of them, or the gap setting) extends over 1, 2, … runs; each extension
   costs one more run of simulation, so the search is linear in the horizon per state and setting; ``X``
   equal to the previous group's setting continues that group at no extra group;
-* complete schedules are ranked by cost − terminal value × stored energy.
+* complete schedules are ranked by cost − terminal value × stored energy (+ the end floor's penalty).
 
 The best complete schedule within the budget is returned as cell labels; the caller polishes it with exact
 moves and keeps it only if it simulates cheaper than the greedy result. Slots are replayed in cell order,
@@ -133,7 +133,7 @@ def plan_groups_dp(
     finals = [p for partials in states[m].values() for p in partials]
     if not finals:
         return None
-    best = min(finals, key=lambda p: p.score)
+    best = min(finals, key=lambda p: p.cost + data.end_term(p.soc_kwh))
     labels: list[Setting] = [gap] * window.n_cells
     node: _Partial | None = best
     end = m

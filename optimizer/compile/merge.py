@@ -3,7 +3,9 @@
 The search works on the labels of the clock cells (:mod:`optimizer.compile.clock`). Its objective is the
 simulated cost of the window (import − export + wear, :func:`optimizer.simulate.replay_cost`) minus the
 energy left in the battery at the window's end valued at ``terminal_value_per_kwh``, so that a schedule
-that keeps energy for tomorrow is not counted as a loss.
+that keeps energy for tomorrow is not counted as a loss, plus a penalty far above any price for every kWh
+the window ends below the plan's end floor (:meth:`~optimizer.compile.clock.WindowData.end_term`): no merge
+can trade the promised end SoC for a saving.
 
 1. **Alternatives** for the plan's own labels (each run once: a setting swapped for an alternative that
    simulates cheaper), then every merge that costs nothing folded in: the *fine* schedule.
@@ -119,7 +121,7 @@ class Search:
         for c in costs:
             prefix.append(prefix[-1] + c)
         self.prefix = prefix
-        self.objective = prefix[-1] - d.terminal_value_per_kwh * soc_at[-1]
+        self.objective = prefix[-1] + d.end_term(soc_at[-1])
         self.count = self.window.group_count(labels, self.uncounted)
 
     def apply(self, move: Move) -> None:
@@ -145,7 +147,7 @@ class Search:
         cost, soc_end = replay_cost(
             modes, d.load_kw, d.pv_kw, d.import_price, d.export_price, d.dt_h, d.physics, self.soc_at[start], start
         )
-        return self.prefix[start] + cost - d.terminal_value_per_kwh * soc_end - self.objective
+        return self.prefix[start] + cost + d.end_term(soc_end) - self.objective
 
     def count_with(self, cells: Sequence[int], label: int) -> int:
         labels = list(self.labels)
