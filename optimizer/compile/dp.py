@@ -25,11 +25,11 @@ exact replay corrects).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from array import array
 
 from optimizer.compile.clock import ClockWindow, WindowData
+from optimizer.compile.kernel import make_kernel, mode_args
 from optimizer.compile.settings import Setting, SettingFactory
-from optimizer.simulate import ModeParams, advance
 
 BEAM = 6
 """Partial schedules kept per state."""
@@ -37,14 +37,21 @@ MAX_SPAN = 10
 """Runs a group may span in one step of the search (beyond it, settings come from nearer runs)."""
 
 
-@dataclass(frozen=True)
 class _Partial:
-    score: float  # cost so far − value × stored energy [currency]
-    cost: float  # simulated cost so far [currency]
-    soc_kwh: float
-    label: Setting | None
-    parent: _Partial | None
-    start_run: int
+    """A partial schedule: its score (cost so far − value × stored energy), cost, energy, last group's label
+    (an interned id, ``-1`` before the first group), the partial it extends and the run its last group starts at."""
+
+    __slots__ = ("cost", "label", "parent", "score", "soc_kwh", "start_run")
+
+    def __init__(
+        self, score: float, cost: float, soc_kwh: float, label: int, parent: _Partial | None, start_run: int
+    ) -> None:
+        self.score = score
+        self.cost = cost
+        self.soc_kwh = soc_kwh
+        self.label = label
+        self.parent = parent
+        self.start_run = start_run
 
 
 def _front(partials: list[_Partial]) -> list[_Partial]:
@@ -82,51 +89,69 @@ def plan_groups_dp(
     m = len(runs)
     if m == 0:
         return None
-    physics, dt_h = data.physics, data.dt_h
     value = data.terminal_value_per_kwh
-    load, pv, imp, exp = data.load_kw, data.pv_kw, data.import_price, data.export_price
-    wear = physics.degradation_cost_per_kwh
-    run_slots = [[s for c in range(first, last + 1) for s in window.cell_slots[c]] for first, last, _ in runs]
-    params: dict[Setting, ModeParams] = {}
+    kernel = make_kernel(
+        data.load_kw,
+        data.pv_kw,
+        data.import_price,
+        data.export_price,
+        window.slot_cell,
+        window.n_cells,
+        data.dt_h,
+        data.physics,
+        data.initial_soc_kwh,
+    )
+    settings: list[Setting] = []
+    ids: dict[Setting, int] = {}
 
-    def mode_of(label: Setting) -> ModeParams:
-        found = params.get(label)
+    def intern(label: Setting) -> int:
+        found = ids.get(label)
         if found is None:
-            found = params[label] = label.params()
+            found = ids[label] = len(settings)
+            settings.append(label)
+            kernel.add_mode(*mode_args(label.params()))
         return found
 
-    gap = uncounted if uncounted is not None else factory.base
+    # the runs' slots one after the other (cell order), and where each run ends in that order
+    order = array("i")
+    ends = array("i")
+    for first, last, _ in runs:
+        for c in range(first, last + 1):
+            order.extend(window.cell_slots[c])
+        ends.append(len(order))
+    gap_setting = uncounted if uncounted is not None else factory.base
+    gap = intern(gap_setting)
+    not_counted = gap if uncounted is not None else -2  # -2: every group counts
     states: list[dict[int, list[_Partial]]] = [dict() for _ in range(m + 1)]
-    states[0][0] = [_Partial(-value * data.initial_soc_kwh, 0.0, data.initial_soc_kwh, None, None, 0)]
+    states[0][0] = [_Partial(-value * data.initial_soc_kwh, 0.0, data.initial_soc_kwh, -1, None, 0)]
     for i in range(m):
         if not states[i]:
             continue
-        window_labels = [r[2] for r in runs[i : min(m, i + MAX_SPAN)]]
+        j_end = min(m, i + MAX_SPAN)
+        window_labels = [r[2] for r in runs[i:j_end]]
         options: list[Setting] = list(window_labels)
-        for label in window_labels:
-            options.extend(alternatives.get(label, ()))
+        for own in window_labels:
+            options.extend(alternatives.get(own, ()))
         options.extend(factory.combine_span(window_labels))
-        options.append(gap)
-        options = list(dict.fromkeys(options))
+        options.append(gap_setting)
+        option_ids = [intern(o) for o in dict.fromkeys(options)]
+        crosses = [window.crosses_midnight(runs[i][0], runs[j][1]) for j in range(i, j_end)]
         for used, partials in states[i].items():
             for partial in _front(partials):
-                for label in options:
+                for label in option_ids:
                     continuing = label == partial.label  # the previous group goes on: no new group
-                    mode = mode_of(label)
-                    cost, soc = partial.cost, partial.soc_kwh
-                    for j in range(i, min(m, i + MAX_SPAN)):
-                        for s in run_slots[j]:
-                            gi, ge, ch, dis, _, soc = advance(mode, soc, load[s], pv[s], dt_h, physics)
-                            cost += (gi * imp[s] - ge * exp[s] + (ch + dis) * wear) * dt_h
-                        if label == uncounted:
+                    costs, socs = kernel.sweep(order, ends, i, j_end, label, partial.soc_kwh, partial.cost)
+                    for j in range(i, j_end):
+                        if label == not_counted:
                             extra = 0
                         elif continuing:
-                            extra = 1 if window.crosses_midnight(runs[i][0], runs[j][1]) else 0
+                            extra = 1 if crosses[j - i] else 0
                         else:
-                            extra = 2 if window.crosses_midnight(runs[i][0], runs[j][1]) else 1
+                            extra = 2 if crosses[j - i] else 1
                         total = used + extra
                         if total > max_groups:
                             break
+                        cost, soc = costs[j - i], socs[j - i]
                         states[j + 1].setdefault(total, []).append(
                             _Partial(cost - value * soc, cost, soc, label, partial, i)
                         )
@@ -134,13 +159,13 @@ def plan_groups_dp(
     if not finals:
         return None
     best = min(finals, key=lambda p: p.cost + data.end_term(p.soc_kwh))
-    labels: list[Setting] = [gap] * window.n_cells
+    labels: list[Setting] = [gap_setting] * window.n_cells
     node: _Partial | None = best
     end = m
-    while node is not None and node.label is not None:
+    while node is not None and node.label >= 0:
         for r in range(node.start_run, end):
             for c in range(runs[r][0], runs[r][1] + 1):
-                labels[c] = node.label
+                labels[c] = settings[node.label]
         end = node.start_run
         node = node.parent
     return labels
