@@ -231,13 +231,6 @@ def compile_plan(
             notes.append(f"the device lists no {mode} work mode: slots that need it fall back to SelfUse")
 
     window = ClockWindow.of(index, timezone)
-    per_slot, alternatives = slot_labels(slots, initial_soc_pct, window, factory, dt_h, grid.export_limit_kw)
-    labels = cell_labels(window, per_slot, factory.base)
-    terminal_value = (
-        options.terminal_value_per_kwh
-        if options.terminal_value_per_kwh is not None
-        else default_terminal_value(slots["import_price"], battery)
-    )
     n = window.n_window
     capacity = battery.capacity_kwh
     plan_end_pct = float(slots["soc_pct"].iloc[-1])
@@ -245,7 +238,17 @@ def compile_plan(
     if options.end_soc_pct is not None:
         end_floor_pct = min(float(options.end_soc_pct), plan_end_pct, battery.max_soc_pct)
     # the search sees the floor where its window reaches the plan's end (else only the final replay checks it)
-    window_floor_kwh = capacity * end_floor_pct / 100.0 if end_floor_pct is not None and n == len(slots) else 0.0
+    window_floor_pct = end_floor_pct if n == len(slots) else None
+    window_floor_kwh = capacity * window_floor_pct / 100.0 if window_floor_pct is not None else 0.0
+    per_slot, alternatives = slot_labels(
+        slots, initial_soc_pct, window, factory, dt_h, grid.export_limit_kw, end_floor_pct=window_floor_pct
+    )
+    labels = cell_labels(window, per_slot, factory.base)
+    terminal_value = (
+        options.terminal_value_per_kwh
+        if options.terminal_value_per_kwh is not None
+        else default_terminal_value(slots["import_price"], battery)
+    )
 
     def values(column: str) -> list[float]:
         return [float(v) for v in np.nan_to_num(slots[column].to_numpy(dtype=float)[:n])]

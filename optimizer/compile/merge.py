@@ -15,6 +15,8 @@ can trade the promised end SoC for a saving.
    gap setting. The move with the least extra cost per group removed is applied while the schedule has
    more groups than allowed; moves that cost nothing (or save) are applied regardless. This chooses the
    merges that cost least, not the first ones.
+   Where the fine schedule ends below the plan's end floor (its replay drifts from the plan), it is
+   polished first (``repair``), so that the floor is restored by the cheapest tweak, not by a merge.
 3. **Polish** with moves that keep within the limit: a run boundary moved by up to :data:`SHIFT_CELLS`
    cells, a run's setting swapped for an alternative, small steps of its SoC target, floor or power; the
    best improving move is applied until none improves.
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from optimizer.compile.clock import ClockWindow, WindowData
+from optimizer.compile.clock import END_FLOOR_TOL_KWH, ClockWindow, WindowData
 from optimizer.compile.dp import plan_groups_dp
 from optimizer.compile.kernel import make_kernel, mode_args
 from optimizer.compile.settings import Setting, SettingFactory
@@ -134,6 +136,7 @@ class Search:
         self.labels = labels
         cost, soc_end = self.kernel.set_base(labels)
         self.objective = cost + self.data.end_term(soc_end)
+        self.short = self.data.end_floor_kwh - END_FLOOR_TOL_KWH - soc_end > 0.0  # below the end floor
         self.count = self.window.group_count(labels, self.uncounted)
 
     def apply(self, move: Move) -> None:
@@ -345,11 +348,19 @@ class Search:
             for key in [k for k in cache if touched.intersection(range(k[0], k[1] + 1))]:
                 del cache[key]
 
+    def repair(self) -> None:
+        """Where the schedule ends below the end floor, polish first: the cheapest tweak that keeps the floor
+        (a charge a little stronger, a floor a step higher) wins over a merge that keeps it only by undoing
+        an earlier, useful group (which the floor's penalty would otherwise make look free)."""
+        if self.short:
+            self.polish()
+
     # ----- the whole search -------------------------------------------------------------------------------
     def run(self, *, global_search: bool = True) -> list[Setting]:
         """The chosen labels: the better of the greedy merge and the global search, both polished."""
         self.alternatives_pass()
         self.coarsen()
+        self.repair()
         self.merge(free_only=True)
         fine = list(self.labels)
         self.merge()
@@ -371,6 +382,7 @@ class Search:
             )
             if proposal is not None:
                 self._set([self.intern(s) for s in proposal])
+                self.repair()
                 self.merge()
                 self.polish()
                 if self.count <= self.max_groups and self.objective < best[0] - EPS_COST:
