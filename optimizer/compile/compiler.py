@@ -156,6 +156,15 @@ class CompiledSchedule:
         """The compile loss on equal terms, ``net_cost − planned_net_cost`` [currency] (≥ 0 up to rounding)."""
         return self.net_cost - self.planned_net_cost
 
+    def end_credits(self, self_use: SimResult) -> dict[str, float]:
+        """``cost.end_credit`` of ``plan --json`` (CONTRACT.md): the end credit of the plan, of the groups and
+        of plain self-use (``self_use``, replayed from the same start), all at the plan's terminal value."""
+        return {
+            "planned": self.planned_end_credit,
+            "compiled": self.end_credit,
+            "self_use": self_use.end_credit(self.terminal_value_per_kwh),
+        }
+
     @property
     def keeps_plan(self) -> bool:
         """True when the groups keep the plan's end floor and never discharge below the reserve."""

@@ -96,6 +96,9 @@ class PyKernel:
         self.n = len(self.load)
         self.cell = [int(c) for c in slot_cell[: self.n]]
         self.n_cells = n_cells
+        self.cell_slots: list[list[int]] = [[] for _ in range(n_cells)]
+        for i, c in enumerate(self.cell):
+            self.cell_slots[c].append(i)
         self.dt = dt_h
         self.physics = Physics(
             capacity_kwh=capacity_kwh,
@@ -144,10 +147,10 @@ class PyKernel:
 
     def candidate(self, c0: int, c1: int, mode: int) -> tuple[float, float] | None:
         labels, cell = self.labels, self.cell
-        changed = [i for i in range(self.n) if c0 <= cell[i] <= c1 and labels[cell[i]] != mode]
+        changed = [i for c in range(c0, c1 + 1) if labels[c] != mode for i in self.cell_slots[c]]
         if not changed:
             return None
-        start, last = changed[0], changed[-1]
+        start, last = min(changed), max(changed)
         new = self.modes[mode]
         modes, soc_at, ph, dt = self.modes, self.soc_at, self.physics, self.dt
         soc = soc_at[start]

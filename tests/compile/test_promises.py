@@ -56,6 +56,9 @@ def _equal_terms(outcome: DayOutcome) -> None:
     assert compiled.planned_cost == pytest.approx(outcome.plan.cost, abs=1e-9)
     assert compiled.planned_net_cost == pytest.approx(outcome.planned, abs=1e-9)
     assert compiled.loss >= -LOSS_TOL, f"the groups beat the plan on equal terms by {-compiled.loss:.6f}"
+    credits = compiled.end_credits(compiled.simulated)
+    assert credits["compiled"] == credits["self_use"] == compiled.end_credit
+    assert credits["planned"] == pytest.approx(value * outcome.plan.end_soc_pct * per_pct, abs=1e-9)
 
 
 @pytest.mark.parametrize("end_soc_pct", [50.0, 100.0])
