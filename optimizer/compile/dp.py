@@ -26,6 +26,7 @@ exact replay corrects).
 from __future__ import annotations
 
 from array import array
+from operator import itemgetter
 
 from optimizer.compile.clock import ClockWindow, WindowData
 from optimizer.compile.kernel import make_kernel, mode_args
@@ -37,21 +38,11 @@ MAX_SPAN = 10
 """Runs a group may span in one step of the search (beyond it, settings come from nearer runs)."""
 
 
-class _Partial:
-    """A partial schedule: its score (cost so far − value × stored energy), cost, energy, last group's label
-    (an interned id, ``-1`` before the first group), the partial it extends and the run its last group starts at."""
-
-    __slots__ = ("cost", "label", "parent", "score", "soc_kwh", "start_run")
-
-    def __init__(
-        self, score: float, cost: float, soc_kwh: float, label: int, parent: _Partial | None, start_run: int
-    ) -> None:
-        self.score = score
-        self.cost = cost
-        self.soc_kwh = soc_kwh
-        self.label = label
-        self.parent = parent
-        self.start_run = start_run
+_Partial = tuple  # (score, cost, soc_kwh, label, parent, start_run): see below
+"""A partial schedule, as a plain tuple (the search makes tens of thousands): its score (cost so far − value ×
+stored energy) [currency], cost so far [currency], stored energy [kWh], the last group's label (an interned
+id, ``-1`` before the first group), the partial it extends (or ``None``) and the run its last group starts at."""
+_SCORE, _COST, _SOC, _LABEL, _PARENT, _START = range(6)
 
 
 def _front(partials: list[_Partial]) -> list[_Partial]:
@@ -61,16 +52,17 @@ def _front(partials: list[_Partial]) -> list[_Partial]:
     of energy in the middle of the day is unknown (it depends on what comes later), so the front keeps
     both the cheapest-so-far and the fullest batteries, and evenly spaced ones between them.
     """
-    ordered = sorted(partials, key=lambda p: (-p.soc_kwh, p.cost))
+    # by stored energy, most first, then by cost: two stable sorts (C-level keys), as key (-soc, cost)
+    ordered = sorted(sorted(partials, key=itemgetter(_COST)), key=itemgetter(_SOC), reverse=True)
     front: list[_Partial] = []
     for p in ordered:
-        if not front or p.cost < front[-1].cost - 1e-12:
+        if not front or p[_COST] < front[-1][_COST] - 1e-12:
             front.append(p)
     if len(front) <= BEAM:
         return front
     step = (len(front) - 1) / (BEAM - 1)
     picked = {round(k * step) for k in range(BEAM)}
-    best = min(range(len(front)), key=lambda k: front[k].score)
+    best = min(range(len(front)), key=lambda k: front[k][_SCORE])
     picked.add(best)
     return [front[k] for k in sorted(picked)]
 
@@ -123,7 +115,7 @@ def plan_groups_dp(
     gap = intern(gap_setting)
     not_counted = gap if uncounted is not None else -2  # -2: every group counts
     states: list[dict[int, list[_Partial]]] = [dict() for _ in range(m + 1)]
-    states[0][0] = [_Partial(-value * data.initial_soc_kwh, 0.0, data.initial_soc_kwh, -1, None, 0)]
+    states[0][0] = [(-value * data.initial_soc_kwh, 0.0, data.initial_soc_kwh, -1, None, 0)]
     for i in range(m):
         if not states[i]:
             continue
@@ -136,36 +128,41 @@ def plan_groups_dp(
         options.append(gap_setting)
         option_ids = [intern(o) for o in dict.fromkeys(options)]
         crosses = [window.crosses_midnight(runs[i][0], runs[j][1]) for j in range(i, j_end)]
+        # groups a group from run i to run j adds: none (uncounted), continuing the previous one, a new one
+        extra_none = [0] * len(crosses)
+        extra_continuing = [1 if c else 0 for c in crosses]
+        extra_new = [2 if c else 1 for c in crosses]
+        targets = states[i + 1 : j_end + 1]
         for used, partials in states[i].items():
             for partial in _front(partials):
+                before = partial[_LABEL]
                 for label in option_ids:
-                    continuing = label == partial.label  # the previous group goes on: no new group
-                    costs, socs = kernel.sweep(order, ends, i, j_end, label, partial.soc_kwh, partial.cost)
-                    for j in range(i, j_end):
-                        if label == not_counted:
-                            extra = 0
-                        elif continuing:
-                            extra = 1 if crosses[j - i] else 0
-                        else:
-                            extra = 2 if crosses[j - i] else 1
+                    if label == not_counted:
+                        extras = extra_none
+                    elif label == before:  # the previous group goes on: no new group
+                        extras = extra_continuing
+                    else:
+                        extras = extra_new
+                    costs, socs = kernel.sweep(order, ends, i, j_end, label, partial[_SOC], partial[_COST])
+                    for target, extra, cost, soc in zip(targets, extras, costs, socs, strict=True):
                         total = used + extra
                         if total > max_groups:
                             break
-                        cost, soc = costs[j - i], socs[j - i]
-                        states[j + 1].setdefault(total, []).append(
-                            _Partial(cost - value * soc, cost, soc, label, partial, i)
-                        )
+                        bucket = target.get(total)
+                        if bucket is None:
+                            bucket = target[total] = []
+                        bucket.append((cost - value * soc, cost, soc, label, partial, i))
     finals = [p for partials in states[m].values() for p in partials]
     if not finals:
         return None
-    best = min(finals, key=lambda p: p.cost + data.end_term(p.soc_kwh))
+    best = min(finals, key=lambda p: p[_COST] + data.end_term(p[_SOC]))
     labels: list[Setting] = [gap_setting] * window.n_cells
     node: _Partial | None = best
     end = m
-    while node is not None and node.label >= 0:
-        for r in range(node.start_run, end):
+    while node is not None and node[_LABEL] >= 0:
+        for r in range(node[_START], end):
             for c in range(runs[r][0], runs[r][1] + 1):
-                labels[c] = settings[node.label]
-        end = node.start_run
-        node = node.parent
+                labels[c] = settings[node[_LABEL]]
+        end = node[_START]
+        node = node[_PARENT]
     return labels
