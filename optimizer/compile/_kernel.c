@@ -158,6 +158,10 @@ static int read_doubles(PyObject *seq, Py_ssize_t n, double **out, const char *n
 
 static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
     (void)kwds;
+    if (self->load) {
+        PyErr_SetString(PyExc_RuntimeError, "a Kernel is initialised once");
+        return -1;
+    }
     PyObject *load, *pv, *imp, *exp, *cells;
     Py_ssize_t n_cells;
     if (!PyArg_ParseTuple(args, "OOOOOnddddddddddd", &load, &pv, &imp, &exp, &cells, &n_cells, &self->dt, &self->cap,
@@ -371,6 +375,7 @@ static PyObject *Kernel_count(Kernel *self, PyObject *const *args, Py_ssize_t na
     if (need_base(self)) return NULL;
     const Py_ssize_t n = self->n_cells;
     const int *labels = self->labels;
+    if (n == 0) return PyLong_FromLong(0);
 #define LABEL(k) (((k) >= c0 && (k) <= c1) ? mode : (long)labels[(k)])
     long count = 0;
     Py_ssize_t begin = 0;
