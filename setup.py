@@ -1,9 +1,13 @@
-"""Packaging hook: ship the top-level ``tariffs/`` library inside the wheel.
+"""Packaging hooks: ship the top-level ``tariffs/`` library inside the wheel; build the compiler's C kernel.
 
-All metadata lives in ``pyproject.toml``. This file only extends ``build_py`` so that the repository's
+All metadata lives in ``pyproject.toml``. This file extends ``build_py`` so that the repository's
 ``tariffs/`` folder (tariff TOMLs, price files, README, JSON Schema) is copied to
 ``optimizer/tariffs/_shipped/`` in the build, where :mod:`optimizer.tariffs.library` finds it after a plain
 ``pip install``. Editable installs and checkouts read ``tariffs/`` directly and skip the copy.
+
+``optimizer.compile._kernel`` (the compiler's inner loop, ``optimizer/compile/_kernel.c``) is an *optional*
+extension: where no C compiler exists the install goes on without it and ``optimizer.compile.kernel`` runs the
+same semantics in pure Python. FMA contraction is off so that the C results are bit for bit Python's.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 LIBRARY = Path(__file__).resolve().parent / "tariffs"
@@ -40,4 +45,19 @@ class BuildPyWithTariffs(build_py):
         return outputs
 
 
-setup(cmdclass={"build_py": BuildPyWithTariffs})
+class BuildKernel(build_ext):
+    """``build_ext`` with IEEE-exact flags for the compiler in use (no FMA contraction, no fast math)."""
+
+    def build_extensions(self) -> None:
+        if self.compiler.compiler_type == "msvc":
+            flags = ["/O2", "/fp:precise"]
+        else:
+            flags = ["-O2", "-ffp-contract=off", "-fno-fast-math"]
+        for extension in self.extensions:
+            extension.extra_compile_args = flags
+        super().build_extensions()
+
+
+KERNEL = Extension("optimizer.compile._kernel", sources=["optimizer/compile/_kernel.c"], optional=True)
+
+setup(cmdclass={"build_py": BuildPyWithTariffs, "build_ext": BuildKernel}, ext_modules=[KERNEL])

@@ -25,8 +25,13 @@ Price sets:
 Household gaps: load gaps are interpolated in time, PV gaps count as 0 kW (night). Data: emhass project
 (MIT), ENTSO-E Transparency Platform, Octopus Energy public prices (read from ../shared/data, not copied).
 
+With ``--end-soc PCT`` every plan ends at or above ``PCT`` (the planner's end floor) and the compiler is held to
+the same floor (``CompileOptions.end_soc_pct``); the summary says on how many days the groups kept it. The
+compile loss on equal terms (compiled − planned, both net of the end credit) is ≥ 0 up to rounding: the
+summary prints its minimum. Compile times are CPU time of this process (``time.process_time``).
+
 Run: ``.venv/bin/python bench/compile_bench.py [--set fr|agile|all] [--from D] [--to D] [--max-groups 8]
-[--gap-fill selfuse|base] [--worst 5] [--json]``.
+[--gap-fill selfuse|base|auto] [--end-soc PCT] [--worst 5] [--json]``.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class DayResult:
     self_use: float
     groups: int
     compile_s: float
+    end_soc_kept: bool = True
 
     @property
     def saving(self) -> float:
@@ -143,6 +149,7 @@ def run_set(
     options: CompileOptions,
     battery: BatteryConfig,
     grid: GridConfig,
+    end_soc_pct: float | None = None,
 ) -> list[DayResult]:
     source = fr_prices() if name == "fr" else agile_prices()
     properties = SchedulerProperties.from_wire(V1_PROPERTIES)
@@ -159,9 +166,9 @@ def run_set(
         if load.isna().any():
             continue
         imp, exp = prices
-        plan = solve_plan(PlanInputs(index, imp, exp, load, pv, battery, grid, soc))
+        plan = solve_plan(PlanInputs(index, imp, exp, load, pv, battery, grid, soc, end_soc_pct=end_soc_pct))
         value = plan.terminal_value_per_kwh
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         compiled = compile_plan(
             plan.slots,
             initial_soc_pct=soc,
@@ -170,10 +177,13 @@ def run_set(
             timezone=TIMEZONE,
             properties=properties,
             options=CompileOptions(
-                max_groups=options.max_groups, gap_fill=options.gap_fill, terminal_value_per_kwh=value
+                max_groups=options.max_groups,
+                gap_fill=options.gap_fill,
+                terminal_value_per_kwh=value,
+                end_soc_pct=end_soc_pct,
             ),
         )
-        compile_s = time.perf_counter() - t0
+        compile_s = time.process_time() - t0
         validate_groups(compiled.groups, properties, max_groups=options.max_groups)
         self_use = simulate(None, load, pv, imp, exp, battery, grid, soc, TIMEZONE)
         results.append(
@@ -181,10 +191,11 @@ def run_set(
                 day=day.isoformat(),
                 initial_soc_pct=round(soc, 3),
                 planned=plan.cost - value * plan.end_soc_pct * per_kwh,
-                compiled=compiled.simulated.cost - value * compiled.simulated.end_soc_pct * per_kwh,
-                self_use=self_use.cost - value * self_use.end_soc_pct * per_kwh,
+                compiled=compiled.net_cost,
+                self_use=self_use.net_cost(value),
                 groups=len(compiled.groups),
                 compile_s=compile_s,
+                end_soc_kept=compiled.end_soc_shortfall_pct == 0.0,
             )
         )
         soc = compiled.simulated.end_soc_pct
@@ -204,6 +215,7 @@ def summary(name: str, results: list[DayResult]) -> dict[str, object]:
         "< 90 %": int((shares < 90).sum()),
     }
     times = np.array([r.compile_s for r in results])
+    losses = np.array([r.compiled - r.planned for r in results])
     return {
         "set": name,
         "days": len(results),
@@ -220,6 +232,8 @@ def summary(name: str, results: list[DayResult]) -> dict[str, object]:
         },
         "groups": {str(k): int(v) for k, v in sorted(pd.Series([r.groups for r in results]).value_counts().items())},
         "compile_ms": {"mean": round(1000 * float(times.mean()), 1), "max": round(1000 * float(times.max()), 1)},
+        "compile_loss": {"min": round(float(losses.min()), 6), "days_below_zero": int((losses < -1e-6).sum())},
+        "end_soc_kept_days": sum(r.end_soc_kept for r in results),
     }
 
 
@@ -237,7 +251,13 @@ def print_summary(info: dict[str, object], results: list[DayResult], worst: int)
         f"   per day ({per_day['days_with_saving']} days saving ≥ {MIN_SAVING}): median {per_day['median_pct']} %,"
         f" p10 {per_day['p10_pct']} %, min {per_day['min_pct']} %; {per_day['buckets']}"
     )
-    print(f"   groups per day {info['groups']}; compile time {info['compile_ms']} ms")
+    print(f"   groups per day {info['groups']}; compile time (CPU) {info['compile_ms']} ms")
+    loss = info["compile_loss"]
+    assert isinstance(loss, dict)
+    print(
+        f"   compile loss on equal terms: min {loss['min']:.6f}, days below zero {loss['days_below_zero']};"
+        f" end floor kept on {info['end_soc_kept_days']} of {info['days']} days"
+    )
     ranked = sorted((r for r in results if r.saving >= MIN_SAVING), key=lambda r: r.captured_pct)[:worst]
     for r in ranked:
         print(
@@ -256,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", dest="end", type=date.fromisoformat)
     parser.add_argument("--max-groups", type=int, default=8)
     parser.add_argument("--gap-fill", choices=("selfuse", "base", "auto"), default="selfuse")
+    parser.add_argument("--end-soc", type=float, help="every plan ends at or above this SoC [%%]; groups held to it")
     parser.add_argument("--worst", type=int, default=5, help="list the N days with the lowest share")
     parser.add_argument("--json", action="store_true", help="print the summaries (and days) as JSON")
     args = parser.parse_args(argv)
@@ -267,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for name in names:
         first, last = SETS[name]
-        results = run_set(name, args.start or first, args.end or last, household, options, battery, grid)
+        results = run_set(
+            name, args.start or first, args.end or last, household, options, battery, grid, end_soc_pct=args.end_soc
+        )
         info = summary(name, results)
         if args.json:
             documents.append({**info, "days_detail": [{**asdict(r), "captured_pct": r.captured_pct} for r in results]})

@@ -1,10 +1,12 @@
 """The inverter's work-mode semantics, in one place, and a replay of scheduler groups against load and PV.
 
-Everything that needs to know what the inverter does with a group calls into this module: the compiler's
-cost of a candidate merge (:func:`replay_cost`, :func:`replay_trace`), the ``compiled`` and ``self_use``
-costs of ``optimizer plan`` (:func:`simulate`), backtests and the simulated inverter of the fake cloud
-(:func:`step_slot`). All of them go through one function, :func:`advance`: correct a semantic there and
-every one of them follows.
+Everything that needs to know what the inverter does with a group calls into this module: the ``compiled``
+and ``self_use`` costs of ``optimizer plan`` (:func:`simulate`), backtests and the simulated inverter of the
+fake cloud (:func:`step_slot`). All of them go through one function, :func:`advance`: correct a semantic there
+and every one of them follows. The compiler's search replays candidates millions of times through
+:mod:`optimizer.compile.kernel`, whose pure-Python kernel calls :func:`advance` and whose C kernel is a
+transcription of it tested against it bit for bit: a change here must be made in ``_kernel.c`` too (the
+tests fail until it is).
 
 Conventions: powers in kW (mean over the step), energy in kWh, SoC in percent of ``capacity_kwh``.
 ``charge_kw`` is AC-side power into the battery (stored energy = ``charge_kw · dt · η_c``); ``discharge_kw``
@@ -34,7 +36,6 @@ PV because a price is negative, and the SoC never leaves ``[0, capacity]`` nor e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -251,67 +252,29 @@ def mode_at(groups: list[SchedulerGroup], minute_of_day: int, fallback: ModePara
     return fallback
 
 
-# ----- fast replays for the compiler's search ----------------------------------------------------------
-
-
-def replay_cost(
-    modes: Sequence[ModeParams],
-    load_kw: Sequence[float],
-    pv_kw: Sequence[float],
-    import_price: Sequence[float],
-    export_price: Sequence[float],
-    dt_h: float,
-    physics: Physics,
-    soc_kwh: float,
-    start: int = 0,
-    stop: int | None = None,
-) -> tuple[float, float]:
-    """Cost [currency] of slots ``start..stop-1`` replayed from ``soc_kwh``, and the energy at the end [kWh].
-
-    ``modes[i]`` is the mode in force in slot ``i``; every sequence is indexed by slot. Cost is import ×
-    price − export × price + degradation, as :func:`optimizer.frame.energy_cost`. A tight loop (no pandas) for
-    searches that replay thousands of candidates.
-    """
-    stop = len(modes) if stop is None else stop
-    wear = physics.degradation_cost_per_kwh
-    cost = 0.0
-    for i in range(start, stop):
-        gi, ge, ch, dis, _, soc_kwh = advance(modes[i], soc_kwh, load_kw[i], pv_kw[i], dt_h, physics)
-        cost += (gi * import_price[i] - ge * export_price[i] + (ch + dis) * wear) * dt_h
-    return cost, soc_kwh
-
-
-def replay_trace(
-    modes: Sequence[ModeParams],
-    load_kw: Sequence[float],
-    pv_kw: Sequence[float],
-    import_price: Sequence[float],
-    export_price: Sequence[float],
-    dt_h: float,
-    physics: Physics,
-    soc_kwh: float,
-) -> tuple[list[float], list[float]]:
-    """Per slot: the battery energy at the slot's start [kWh] (one extra entry: the end) and the cost."""
-    wear = physics.degradation_cost_per_kwh
-    soc_at: list[float] = [soc_kwh]
-    costs: list[float] = []
-    for i in range(len(modes)):
-        gi, ge, ch, dis, _, soc_kwh = advance(modes[i], soc_kwh, load_kw[i], pv_kw[i], dt_h, physics)
-        costs.append((gi * import_price[i] - ge * export_price[i] + (ch + dis) * wear) * dt_h)
-        soc_at.append(soc_kwh)
-    return soc_at, costs
-
-
 # ----- replay of groups over a horizon -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SimResult:
-    """Per-slot flows (same columns as a plan, plus ``work_mode``) and the cost over the horizon."""
+    """Per-slot flows (same columns as a plan, plus ``work_mode``) and the cost over the horizon.
+
+    ``cost`` [currency] excludes the value of the energy left at the end (``end_energy_kwh``); compare
+    replays with each other and with a plan on equal terms with :meth:`net_cost`.
+    """
 
     slots: pd.DataFrame
     cost: float
     end_soc_pct: float
+    end_energy_kwh: float = 0.0
+
+    def end_credit(self, terminal_value_per_kwh: float) -> float:
+        """The energy left at the end valued at ``terminal_value_per_kwh`` [currency]."""
+        return terminal_value_per_kwh * self.end_energy_kwh
+
+    def net_cost(self, terminal_value_per_kwh: float) -> float:
+        """``cost − end_credit``: the cost on equal terms with a plan or another replay [currency]."""
+        return self.cost - self.end_credit(terminal_value_per_kwh)
 
 
 def local_minutes(index: pd.DatetimeIndex, timezone: str | ZoneInfo) -> np.ndarray:
@@ -374,7 +337,7 @@ def simulate(
     )
     cost = energy_cost(slots, dt_h, battery.degradation_cost_per_kwh)
     end_soc = float(slots["soc_pct"].iloc[-1]) if n else initial_soc_pct
-    return SimResult(slots=slots, cost=cost, end_soc_pct=end_soc)
+    return SimResult(slots=slots, cost=cost, end_soc_pct=end_soc, end_energy_kwh=float(soc))
 
 
 def no_battery_cost(

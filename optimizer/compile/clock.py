@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError
@@ -74,7 +73,7 @@ class ClockWindow:
         minutes = local_minutes(index, zone)
         m0 = int(minutes[0])
         cells = (((minutes - m0) % DAY_MINUTES) // slot_minutes).astype(int)
-        n_window = int(np.searchsorted(index.asi8, end.value, side="left"))
+        n_window = int(index.searchsorted(end, side="left"))  # any resolution (ns, µs, s)
         n_cells = DAY_MINUTES // slot_minutes
         per_cell: list[list[int]] = [[] for _ in range(n_cells)]
         for i in range(n_window):
@@ -166,9 +165,20 @@ class ClockWindow:
         return count
 
 
+END_FLOOR_PENALTY_PER_KWH = 1000.0
+"""What the search charges per kWh the window ends below the end floor [currency/kWh]: far more than any
+price, so that no saving can buy a shortfall (the floor ranks first, the cost second)."""
+END_FLOOR_TOL_KWH = 1e-6
+"""A replay ending this little below the end floor [kWh] keeps it (floating-point noise)."""
+
+
 @dataclass(frozen=True)
 class WindowData:
-    """The window's slots as plain lists: load and PV [kW], prices [currency/kWh], and the battery's start."""
+    """The window's slots as plain lists: load and PV [kW], prices [currency/kWh], and the battery's start.
+
+    ``end_floor_kwh``: the energy the window must end with (the plan's end floor; 0: none). A replay ending
+    below it is charged :data:`END_FLOOR_PENALTY_PER_KWH` per kWh short by :meth:`end_term`.
+    """
 
     load_kw: list[float]
     pv_kw: list[float]
@@ -178,3 +188,10 @@ class WindowData:
     physics: Physics
     initial_soc_kwh: float
     terminal_value_per_kwh: float
+    end_floor_kwh: float = 0.0
+
+    def end_term(self, soc_kwh: float) -> float:
+        """The objective's end term [currency]: minus the stored energy's value, plus the floor's penalty."""
+        term = -self.terminal_value_per_kwh * soc_kwh
+        short = self.end_floor_kwh - END_FLOOR_TOL_KWH - soc_kwh
+        return term + END_FLOOR_PENALTY_PER_KWH * short if short > 0.0 else term

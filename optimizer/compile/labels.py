@@ -152,8 +152,14 @@ def slot_labels(
     factory: SettingFactory,
     dt_h: float,
     export_limit_kw: float,
+    end_floor_pct: float | None = None,
 ) -> tuple[list[Setting], dict[Setting, tuple[Setting, ...]]]:
-    """One setting per window slot, and the alternatives of each setting."""
+    """One setting per window slot, and the alternatives of each setting.
+
+    ``end_floor_pct``: the plan's end floor where the window ends with the plan. The SelfUse run that ends
+    the window then takes the highest floor that still reproduces it, up to the end floor (``minSocOnGrid``
+    on the tail group), so that a replay drifting from the plan during the day still ends at the floor.
+    """
     n = window.n_window
     view = _view(slots, n, initial_soc_pct)
     classes = classify(view, factory, dt_h, export_limit_kw)
@@ -162,7 +168,8 @@ def slot_labels(
     for begin, end in _runs(classes):
         kind = classes[begin]
         if kind == CLASS_SELF_USE:
-            _label_self_use(view, begin, end, factory, labels, result)
+            tail_floor = end_floor_pct if end == n else None
+            _label_self_use(view, begin, end, factory, labels, result, tail_floor)
         elif kind == CLASS_CHARGE:
             _label_forced(view, begin, end, factory, labels, result, charge=True)
         elif kind == CLASS_DISCHARGE:
@@ -173,7 +180,13 @@ def slot_labels(
 
 
 def _label_self_use(
-    view: _SlotView, begin: int, end: int, factory: SettingFactory, labels: list[Setting], result: Alternatives
+    view: _SlotView,
+    begin: int,
+    end: int,
+    factory: SettingFactory,
+    labels: list[Setting],
+    result: Alternatives,
+    tail_floor_pct: float | None = None,
 ) -> None:
     i = begin
     while i < end:
@@ -185,6 +198,8 @@ def _label_self_use(
                 break
             low, high = max(low, lo_j), min(high, hi_j)
             j += 1
+        if j == end and tail_floor_pct is not None:  # the run that ends the plan keeps its end floor
+            low = max(low, min(high, tail_floor_pct))
         label = factory.selfuse(low) or factory.base
         for k in range(i, j):
             labels[k] = label

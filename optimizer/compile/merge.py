@@ -1,9 +1,11 @@
 """Choosing the groups by simulated cost: merges down to the device's group count, then local polish.
 
 The search works on the labels of the clock cells (:mod:`optimizer.compile.clock`). Its objective is the
-simulated cost of the window (import − export + wear, :func:`optimizer.simulate.replay_cost`) minus the
+simulated cost of the window (import − export + wear, :mod:`optimizer.compile.kernel`) minus the
 energy left in the battery at the window's end valued at ``terminal_value_per_kwh``, so that a schedule
-that keeps energy for tomorrow is not counted as a loss.
+that keeps energy for tomorrow is not counted as a loss, plus a penalty far above any price for every kWh
+the window ends below the plan's end floor (:meth:`~optimizer.compile.clock.WindowData.end_term`): no merge
+can trade the promised end SoC for a saving.
 
 1. **Alternatives** for the plan's own labels (each run once: a setting swapped for an alternative that
    simulates cheaper), then every merge that costs nothing folded in: the *fine* schedule.
@@ -13,6 +15,8 @@ that keeps energy for tomorrow is not counted as a loss.
    gap setting. The move with the least extra cost per group removed is applied while the schedule has
    more groups than allowed; moves that cost nothing (or save) are applied regardless. This chooses the
    merges that cost least, not the first ones.
+   Where the fine schedule ends below the plan's end floor (its replay drifts from the plan), it is
+   polished first (``repair``), so that the floor is restored by the cheapest tweak, not by a merge.
 3. **Polish** with moves that keep within the limit: a run boundary moved by up to :data:`SHIFT_CELLS`
    cells, a run's setting swapped for an alternative, small steps of its SoC target, floor or power; the
    best improving move is applied until none improves.
@@ -24,18 +28,20 @@ Long, erratic plans (5-minute slots, plans that change mode every slot) are firs
 evaluated pair merges down to :data:`COARSE_RUNS` runs, so that a compile stays within seconds.
 
 Each candidate is replayed only from its first changed slot, from the cached state of the current
-schedule. Labels are interned as small integers so that comparing and counting them is cheap.
+schedule, and only until its battery energy is back on the cached trajectory after the last changed slot
+(:mod:`~optimizer.compile.kernel`, in C where built). Labels are interned as small integers so that comparing
+and counting them is cheap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from optimizer.compile.clock import ClockWindow, WindowData
+from optimizer.compile.clock import END_FLOOR_TOL_KWH, ClockWindow, WindowData
 from optimizer.compile.dp import plan_groups_dp
+from optimizer.compile.kernel import make_kernel, mode_args
 from optimizer.compile.settings import Setting, SettingFactory
-from optimizer.simulate import ModeParams, replay_cost, replay_trace
+from optimizer.simulate import ModeParams
 
 EPS_COST = 1e-9
 """A move saving less than this [currency] is no improvement."""
@@ -54,14 +60,22 @@ LAZY_RECHECKS = 4
 """Stale candidates re-evaluated per lazy merge before the best re-evaluated one is applied."""
 
 
-@dataclass(frozen=True)
 class Move:
-    """Cells taking label ``label`` (an interned index), at ``delta_cost`` [currency], removing groups."""
+    """Cells ``first..last`` taking label ``label`` (an interned index), at ``delta_cost`` [currency], removing
+    ``groups_removed`` groups. Cells of the range that already carry ``label`` stay as they are."""
 
-    cells: tuple[int, ...]
-    label: int
-    delta_cost: float
-    groups_removed: int
+    __slots__ = ("delta_cost", "first", "groups_removed", "label", "last")
+
+    def __init__(self, first: int, last: int, label: int, delta_cost: float, groups_removed: int) -> None:
+        self.first = first
+        self.last = last
+        self.label = label
+        self.delta_cost = delta_cost
+        self.groups_removed = groups_removed
+
+    @property
+    def cells(self) -> range:
+        return range(self.first, self.last + 1)
 
 
 class Search:
@@ -82,6 +96,17 @@ class Search:
         self.data = data
         self.factory = factory
         self.max_groups = max_groups
+        self.kernel = make_kernel(
+            data.load_kw,
+            data.pv_kw,
+            data.import_price,
+            data.export_price,
+            window.slot_cell,
+            window.n_cells,
+            data.dt_h,
+            data.physics,
+            data.initial_soc_kwh,
+        )
         self.settings: list[Setting] = []
         self._ids: dict[Setting, int] = {}
         self._params: list[ModeParams] = []
@@ -89,6 +114,7 @@ class Search:
         self.uncounted = self.gap if uncounted is not None else -1
         self.alternatives = {self.intern(k): tuple(self.intern(v) for v in vs) for k, vs in alternatives.items()}
         self._tweak_cache: dict[int, tuple[int, ...]] = {}
+        self._span_options: dict[tuple[int, ...], tuple[int, ...]] = {}
         self.evaluations = 0
         self._set([self.intern(label) for label in labels])
 
@@ -99,6 +125,7 @@ class Search:
             found = self._ids[setting] = len(self.settings)
             self.settings.append(setting)
             self._params.append(setting.params())
+            self.kernel.add_mode(*mode_args(self._params[-1]))
         return found
 
     def labels_as_settings(self) -> list[Setting]:
@@ -107,19 +134,9 @@ class Search:
     # ----- state ------------------------------------------------------------------------------------------
     def _set(self, labels: list[int]) -> None:
         self.labels = labels
-        d = self.data
-        cell_of = self.window.slot_cell
-        params = self._params
-        self.modes = [params[labels[cell_of[i]]] for i in range(self.window.n_window)]
-        soc_at, costs = replay_trace(
-            self.modes, d.load_kw, d.pv_kw, d.import_price, d.export_price, d.dt_h, d.physics, d.initial_soc_kwh
-        )
-        self.soc_at = soc_at
-        prefix = [0.0]
-        for c in costs:
-            prefix.append(prefix[-1] + c)
-        self.prefix = prefix
-        self.objective = prefix[-1] - d.terminal_value_per_kwh * soc_at[-1]
+        cost, soc_end = self.kernel.set_base(labels)
+        self.objective = cost + self.data.end_term(soc_end)
+        self.short = self.data.end_floor_kwh - END_FLOOR_TOL_KWH - soc_end > 0.0  # below the end floor
         self.count = self.window.group_count(labels, self.uncounted)
 
     def apply(self, move: Move) -> None:
@@ -129,39 +146,30 @@ class Search:
         self._set(labels)
 
     # ----- evaluation -------------------------------------------------------------------------------------
-    def delta(self, cells: Sequence[int], label: int) -> float:
-        """Objective change [currency] if ``cells`` took ``label``."""
-        cell_slots = self.window.cell_slots
-        slots = [s for c in cells for s in cell_slots[c]]
-        if not slots:
+    def delta(self, first: int, last: int, label: int) -> float:
+        """Objective change [currency] if cells ``first..last`` took ``label``."""
+        found = self.kernel.candidate(first, last, label)
+        if found is None:  # no slot changes (or the cells hold none: the hour skipped when clocks go forward)
             return 0.0
         self.evaluations += 1
-        start = min(slots)
-        modes = list(self.modes)
-        mode = self._params[label]
-        for s in slots:
-            modes[s] = mode
-        d = self.data
-        cost, soc_end = replay_cost(
-            modes, d.load_kw, d.pv_kw, d.import_price, d.export_price, d.dt_h, d.physics, self.soc_at[start], start
-        )
-        return self.prefix[start] + cost - d.terminal_value_per_kwh * soc_end - self.objective
+        head, soc_end = found
+        return head + self.data.end_term(soc_end) - self.objective
 
-    def count_with(self, cells: Sequence[int], label: int) -> int:
-        labels = list(self.labels)
-        for c in cells:
-            labels[c] = label
-        return self.window.group_count(labels, self.uncounted)
+    def count_with(self, first: int, last: int, label: int) -> int:
+        """Groups if cells ``first..last`` took ``label``."""
+        w = self.window
+        return self.kernel.count(first, last, label, self.uncounted, w.start_minute, w.slot_minutes)
 
-    def _reducing(self, cells: Sequence[int], label: int) -> Move | None:
-        """The move giving ``cells`` the label ``label`` if it removes groups."""
-        changed = tuple(c for c in cells if self.labels[c] != label)
-        if not changed:
+    def changes(self, first: int, last: int, label: int) -> bool:
+        labels = self.labels
+        return any(labels[c] != label for c in range(first, last + 1))
+
+    def _reducing(self, first: int, last: int, label: int) -> Move | None:
+        """The move giving cells ``first..last`` the label ``label`` if it removes groups."""
+        removed = self.count - self.count_with(first, last, label)
+        if removed <= 0:  # also when nothing changes
             return None
-        removed = self.count - self.count_with(changed, label)
-        if removed <= 0:
-            return None
-        return Move(changed, label, self.delta(changed, label), removed)
+        return Move(first, last, label, self.delta(first, last, label), removed)
 
     # ----- merges -----------------------------------------------------------------------------------------
     def merge_moves(self) -> list[Move]:
@@ -173,28 +181,27 @@ class Search:
         f = self.factory
         for a in range(len(runs)):
             for b in range(a + 1, min(len(runs), a + MAX_SPAN_RUNS)):
-                span = tuple(range(runs[a][0], runs[b][1] + 1))
-                own = [r[2] for r in runs[a : b + 1]]
-                own_settings = [self.settings[k] for k in own]
-                options = own + [self.intern(s) for s in f.combine_span(own_settings)]
-                if b == a + 1:
-                    options += [self.intern(s) for s in f.combine(own_settings[0], own_settings[1])]
-                for label in dict.fromkeys(options):
-                    move = self._reducing(span, label)
+                own = tuple(r[2] for r in runs[a : b + 1])
+                options = self._span_options.get(own)
+                if options is None:
+                    own_settings = [self.settings[k] for k in own]
+                    combos = [self.intern(s) for s in f.combine_span(own_settings)]
+                    if b == a + 1:
+                        combos += [self.intern(s) for s in f.combine(own_settings[0], own_settings[1])]
+                    options = self._span_options[own] = tuple(dict.fromkeys(own + tuple(combos)))
+                for label in options:
+                    move = self._reducing(runs[a][0], runs[b][1], label)
                     if move is not None:
                         found.append(move)
         if len(runs) > 2 and self.window.start_minute % 1440:  # clock neighbours across the window's start
             last, first = runs[-1], runs[0]
-            for cells, label in (
-                (tuple(range(last[0], last[1] + 1)), first[2]),
-                (tuple(range(first[0], first[1] + 1)), last[2]),
-            ):
-                move = self._reducing(cells, label)
+            for a0, a1, label in ((last[0], last[1], first[2]), (first[0], first[1], last[2])):
+                move = self._reducing(a0, a1, label)
                 if move is not None:
                     found.append(move)
         for first_cell, last_cell, label in runs:
             if label != self.gap:
-                move = self._reducing(tuple(range(first_cell, last_cell + 1)), self.gap)
+                move = self._reducing(first_cell, last_cell, self.gap)
                 if move is not None:
                     found.append(move)
         return found
@@ -228,25 +235,23 @@ class Search:
         found: list[Move] = []
         limit = max(self.count, self.max_groups)
 
-        def consider(cells: Sequence[int], label: int) -> None:
-            changed = tuple(c for c in cells if self.labels[c] != label)
-            if not changed or self.count_with(changed, label) > limit:
+        def consider(first: int, last: int, label: int) -> None:
+            if not self.changes(first, last, label) or self.count_with(first, last, label) > limit:
                 return
-            found.append(Move(changed, label, self.delta(changed, label), 0))
+            found.append(Move(first, last, label, self.delta(first, last, label), 0))
 
         for j in range(len(runs) - 1):
             (a0, a1, left), (b0, b1, right) = runs[j], runs[j + 1]
             for k in range(max(a0 + 1, a1 + 1 - SHIFT_CELLS), a1 + 1):  # earlier: cells k..a1 join the right
-                consider(tuple(range(k, a1 + 1)), right)
+                consider(k, a1, right)
             for k in range(b0, min(b1, b0 + SHIFT_CELLS)):  # later: cells b0..k join the left run
-                consider(tuple(range(b0, k + 1)), left)
+                consider(b0, k, left)
         for first_cell, last_cell, label in runs:
-            cells = tuple(range(first_cell, last_cell + 1))
             for option in self.alternatives.get(label, ()):
-                consider(cells, option)
+                consider(first_cell, last_cell, option)
             if tweaks:
                 for option in self._tweaks(label):
-                    consider(cells, option)
+                    consider(first_cell, last_cell, option)
         return found
 
     def _tweaks(self, label: int) -> tuple[int, ...]:
@@ -284,30 +289,29 @@ class Search:
     def alternatives_pass(self) -> None:
         """Each run once: swap in the first alternative setting that simulates cheaper."""
         for first_cell, last_cell, label in self.window.runs(self.labels):
-            cells = tuple(range(first_cell, last_cell + 1))
-            if any(self.labels[c] != label for c in cells):  # changed by an earlier swap
+            if self.changes(first_cell, last_cell, label):  # changed by an earlier swap
                 continue
             for option in self.alternatives.get(label, ()):
-                if self.count_with(cells, option) <= max(self.count, self.max_groups):
-                    delta = self.delta(cells, option)
+                if self.count_with(first_cell, last_cell, option) <= max(self.count, self.max_groups):
+                    delta = self.delta(first_cell, last_cell, option)
                     if delta < -EPS_COST:
-                        self.apply(Move(cells, option, delta, 0))
+                        self.apply(Move(first_cell, last_cell, option, delta, 0))
                         break
 
-    def _pair_moves(self) -> dict[tuple[int, int, int], tuple[tuple[int, ...], int]]:
-        """Pair merges and drops as ``(first_cell, last_cell, label) → (cells, label)``."""
+    def _pair_moves(self) -> list[tuple[int, int, int]]:
+        """Pair merges and drops as ``(first_cell, last_cell, label)`` (each once)."""
         runs = self.window.runs(self.labels)
-        found: dict[tuple[int, int, int], tuple[tuple[int, ...], int]] = {}
+        found: dict[tuple[int, int, int], None] = {}
         f = self.factory
         for j in range(len(runs) - 1):
             (a0, _, left), (_, b1, right) = runs[j], runs[j + 1]
             combos = [self.intern(x) for x in f.combine(self.settings[left], self.settings[right])]
             for label in dict.fromkeys([left, right, *combos]):
-                found[(a0, b1, label)] = (tuple(range(a0, b1 + 1)), label)
+                found[(a0, b1, label)] = None
         for a0, a1, label in runs:
             if label != self.gap:
-                found[(a0, a1, self.gap)] = (tuple(range(a0, a1 + 1)), self.gap)
-        return found
+                found[(a0, a1, self.gap)] = None
+        return list(found)
 
     def coarsen(self) -> None:
         """Lazy greedy pair merges until at most :data:`COARSE_RUNS` runs remain (and the count allows).
@@ -319,9 +323,9 @@ class Search:
         while len(self.window.runs(self.labels)) > COARSE_RUNS:
             moves = self._pair_moves()
             scored: list[tuple[float, tuple[int, int, int]]] = []
-            for key, (cells, label) in moves.items():
+            for key in moves:
                 if key not in cache:
-                    move = self._reducing(cells, label)
+                    move = self._reducing(*key)
                     cache[key] = (move.delta_cost, move.groups_removed) if move else (float("inf"), 0)
                 delta, removed = cache[key]
                 if removed > 0:
@@ -331,7 +335,7 @@ class Search:
             scored.sort()
             best: Move | None = None
             for _, key in scored[:LAZY_RECHECKS]:
-                move = self._reducing(*moves[key])
+                move = self._reducing(*key)
                 cache[key] = (move.delta_cost, move.groups_removed) if move else (float("inf"), 0)
                 if move is not None and (
                     best is None or move.delta_cost / move.groups_removed < best.delta_cost / best.groups_removed
@@ -339,16 +343,24 @@ class Search:
                     best = move
             if best is None:
                 return
+            touched = {c for c in best.cells if self.labels[c] != best.label}
             self.apply(best)
-            touched = set(best.cells)
             for key in [k for k in cache if touched.intersection(range(k[0], k[1] + 1))]:
                 del cache[key]
+
+    def repair(self) -> None:
+        """Where the schedule ends below the end floor, polish first: the cheapest tweak that keeps the floor
+        (a charge a little stronger, a floor a step higher) wins over a merge that keeps it only by undoing
+        an earlier, useful group (which the floor's penalty would otherwise make look free)."""
+        if self.short:
+            self.polish()
 
     # ----- the whole search -------------------------------------------------------------------------------
     def run(self, *, global_search: bool = True) -> list[Setting]:
         """The chosen labels: the better of the greedy merge and the global search, both polished."""
         self.alternatives_pass()
         self.coarsen()
+        self.repair()
         self.merge(free_only=True)
         fine = list(self.labels)
         self.merge()
@@ -370,6 +382,7 @@ class Search:
             )
             if proposal is not None:
                 self._set([self.intern(s) for s in proposal])
+                self.repair()
                 self.merge()
                 self.polish()
                 if self.count <= self.max_groups and self.objective < best[0] - EPS_COST:

@@ -18,12 +18,13 @@ Rounding (precision usually 1 %, 1 W):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from optimizer.config import BatteryConfig
 from optimizer.errors import ScheduleValidationError
-from optimizer.scheduler import FieldRule, SchedulerGroup, SchedulerProperties
+from optimizer.scheduler import Direction, FieldRule, SchedulerGroup, SchedulerProperties
 from optimizer.simulate import ModeParams
 
 FORCED_MODES = ("ForceCharge", "ForceDischarge")
@@ -68,6 +69,35 @@ class Setting:
         return f"{self.work_mode} min {self.min_soc_on_grid} %{ceiling}"
 
 
+class _Rule:
+    """A :class:`~optimizer.scheduler.FieldRule` with its step and bounds computed once (the search builds
+    thousands of settings); :meth:`quantize` is the rule's own, value for value."""
+
+    def __init__(self, rule: FieldRule) -> None:
+        self.rule = rule
+        self.field = rule.field
+        self.step = rule.step
+        self.lowest = rule.lowest
+        self.highest = rule.highest
+        self.empty = rule.empty
+
+    def describe(self) -> str:
+        return self.rule.describe()
+
+    def quantize(self, value: float, direction: Direction = "nearest") -> int:
+        step = self.step
+        scaled = value / step
+        if direction == "up":
+            k = math.ceil(scaled - 1e-6)
+        elif direction == "down":
+            k = math.floor(scaled + 1e-6)
+        else:
+            k = math.floor(scaled + 0.5)
+        result = max(k * step, self.lowest)
+        high = self.highest
+        return min(result, high) if high is not None else result
+
+
 class SettingFactory:
     """Builds valid :class:`Setting` objects for one device, battery and reserve.
 
@@ -87,10 +117,10 @@ class SettingFactory:
         self.properties = properties
         self.battery = battery
         self.modes = frozenset(properties.work_modes)
-        self.min_soc_rule = properties.rule("minSocOnGrid")
-        self.fd_soc_rule = properties.rule("fdSoc")
-        self.fd_pwr_rule = properties.rule("fdPwr")
-        self.max_soc_rule: FieldRule | None = properties.rule("maxSoc") if properties.supports_max_soc else None
+        self.min_soc_rule = _Rule(properties.rule("minSocOnGrid"))
+        self.fd_soc_rule = _Rule(properties.rule("fdSoc"))
+        self.fd_pwr_rule = _Rule(properties.rule("fdPwr"))
+        self.max_soc_rule = _Rule(properties.rule("maxSoc")) if properties.supports_max_soc else None
         for rule in (self.min_soc_rule, self.fd_soc_rule, self.fd_pwr_rule, self.max_soc_rule):
             if rule is not None and rule.empty:
                 raise ScheduleValidationError(

@@ -92,10 +92,11 @@ class PlanOutcome:
     @property
     def end_credit(self) -> dict[str, float]:
         """The value, at the terminal value, of the energy each alternative leaves in the battery [currency]."""
+        value = self.terminal_value_per_kwh
         return {
             "planned": self._credit(self.result.end_soc_pct),
-            "compiled": self._credit(self.compiled.simulated.end_soc_pct),
-            "self_use": self._credit(self.self_use.end_soc_pct),
+            "compiled": self.compiled.simulated.end_credit(value),
+            "self_use": self.self_use.end_credit(value),
         }
 
     @property
@@ -166,6 +167,7 @@ class PlanOutcome:
             "api_calls": self.api_calls,
             "notes": self.notes,
             "self_use_fallback": self.self_use_fallback,
+            "keeps_plan": self.compiled.keeps_plan,
         }
 
 
@@ -186,11 +188,13 @@ def compile_for(
     properties: SchedulerProperties,
     *,
     terminal_value_per_kwh: float,
+    end_soc_pct: float | None = None,
     fd_pwr_cap_w: int | None = None,
     gap_fill: GapFill | None = None,
 ) -> CompiledSchedule:
     """Compile a plan frame (the planner's, or a replay's) into validated groups with the config's ``[schedule]``
-    settings; ``terminal_value_per_kwh`` values the energy left at the end (the plan's)."""
+    settings; ``terminal_value_per_kwh`` values the energy left at the end (the plan's), ``end_soc_pct`` is the
+    end floor the groups must keep (the plan's)."""
     max_groups = group_limit(config, properties)
     compiled = compile_plan(
         slots,
@@ -204,6 +208,7 @@ def compile_for(
             gap_fill=gap_fill or config.schedule.gap_fill,
             fd_pwr_cap_w=fd_pwr_cap_w,
             terminal_value_per_kwh=terminal_value_per_kwh,
+            end_soc_pct=end_soc_pct,
         ),
     )
     validate_groups(compiled.groups, properties, max_groups=max_groups)
@@ -253,6 +258,7 @@ def solve_and_compile(
         horizon.initial_soc_pct,
         device.properties,
         terminal_value_per_kwh=result.terminal_value_per_kwh,
+        end_soc_pct=inputs.end_soc_pct,
         fd_pwr_cap_w=device.fd_pwr_cap_w,
         gap_fill=device.gap_fill,
     )
@@ -272,7 +278,9 @@ def solve_and_compile(
         timings={"solve_s": solve_s, "total_s": time.perf_counter() - t0},
         notes=[*horizon.notes, *device.notes, *compiled.notes],
     )
-    if outcome.expected_savings <= SELF_USE_MARGIN:
+    floor = inputs.end_soc_pct
+    self_use_keeps_floor = floor is None or self_use.end_soc_pct >= floor - 1e-6
+    if outcome.expected_savings <= SELF_USE_MARGIN and self_use_keeps_floor:
         fallback_to_self_use(outcome)
         outcome.timings["total_s"] = time.perf_counter() - t0
     return outcome

@@ -75,15 +75,21 @@ def run_day(
     *,
     initial_soc_pct: float = 50.0,
     options: CompileOptions | None = None,
+    battery: BatteryConfig | None = None,
+    end_soc_pct: float | None = None,
 ) -> DayOutcome:
-    """Plan one local day with perfect forecasts, compile it, and replay the groups and plain self-use."""
-    battery, grid = BatteryConfig(), GridConfig()
+    """Plan one local day with perfect forecasts, compile it, and replay the groups and plain self-use.
+
+    ``end_soc_pct`` is the plan's end floor, given to the planner and to the compiler alike.
+    """
+    battery = battery or BatteryConfig()
+    grid = GridConfig()
     index = local_day_index(day, TIMEZONE, 30)
     load = homes["load_kw"].reindex(index)
     pv = homes["pv_kw"].reindex(index).fillna(0.0)
     imp = import_price.reindex(index)
     exp = export_price.reindex(index)
-    plan = solve_plan(PlanInputs(index, imp, exp, load, pv, battery, grid, initial_soc_pct))
+    plan = solve_plan(PlanInputs(index, imp, exp, load, pv, battery, grid, initial_soc_pct, end_soc_pct=end_soc_pct))
     value = plan.terminal_value_per_kwh
     base = options or CompileOptions()
     compiled = compile_plan(
@@ -98,6 +104,7 @@ def run_day(
             gap_fill=base.gap_fill,
             fd_pwr_cap_w=base.fd_pwr_cap_w,
             terminal_value_per_kwh=value,
+            end_soc_pct=end_soc_pct,
         ),
     )
     self_use = simulate(None, load, pv, imp, exp, battery, grid, initial_soc_pct, TIMEZONE)
@@ -106,8 +113,8 @@ def run_day(
         plan=plan,
         compiled=compiled,
         planned=plan.cost - value * plan.end_soc_pct * per_pct,
-        compiled_cost=compiled.simulated.cost - value * compiled.simulated.end_soc_pct * per_pct,
-        self_use=self_use.cost - value * self_use.end_soc_pct * per_pct,
+        compiled_cost=compiled.net_cost,
+        self_use=self_use.net_cost(value),
     )
 
 

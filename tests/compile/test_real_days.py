@@ -1,7 +1,8 @@
 """Real days end to end: measured load and PV, real prices, the real planner, the compiled groups.
 
-The groups must pass validation against a real v1 device's properties and keep at least 97 % of the plan's
-savings over plain self-use (perfect forecasts; the full-year figures are in bench/compile_bench.py).
+The groups must pass validation against a real v1 device's properties, never beat the plan on equal terms
+(compile loss ≥ 0 with the terminal credit included) and keep at least 97 % of the plan's savings over plain
+self-use (perfect forecasts; the full-year figures are in bench/compile_bench.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def _check(outcome: DayOutcome) -> None:
     groups = outcome.compiled.groups
     assert validate_groups(groups, V1_PROPERTIES, max_groups=8) == groups
     assert len(outcome.compiled.slot_modes) == len(outcome.plan.slots)
+    # on equal terms (terminal credit included) the groups never beat the exact plan
+    assert outcome.compiled.loss >= -1e-6
+    assert outcome.compiled.keeps_plan
 
 
 @pytest.fixture(scope="module")

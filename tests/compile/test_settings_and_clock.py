@@ -138,3 +138,13 @@ def test_group_count_matches_the_intervals_and_nothing_crosses_midnight(
     for k, label in enumerate(labels):  # every cell's clock time carries its label
         minute = (window.cell_start(k)) % 1440
         assert next(iv[2] for iv in intervals if iv[0] <= minute < iv[1]) == label
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_a_two_day_plan_at_any_time_resolution_compiles_its_first_day(unit: str) -> None:
+    """pandas 3 builds µs (or s) indexes from strings: the window must still end 24 h later, not at the plan's end."""
+    index = pd.date_range(pd.Timestamp("2024-07-09", tz="Europe/Paris"), periods=576, freq="5min").as_unit(unit)
+    window = ClockWindow.of(pd.DatetimeIndex(index.tz_convert("UTC")), "Europe/Paris")
+    assert window.n_window == 288
+    assert window.end - window.start == pd.Timedelta(hours=24)
+    assert all(len(slots) == 1 for slots in window.cell_slots)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimizer.compile.kernel import kernel_name, make_kernel, mode_args
 from optimizer.config import BatteryConfig, GridConfig
 from optimizer.scheduler import SchedulerGroup
 from optimizer.simulate import (
@@ -19,8 +20,6 @@ from optimizer.simulate import (
     local_minutes,
     mode_at,
     no_battery_cost,
-    replay_cost,
-    replay_trace,
     simulate,
     step_slot,
 )
@@ -208,15 +207,16 @@ def test_simulate_none_is_self_use_and_replays_agree() -> None:
     minutes = local_minutes(index, "Europe/Paris")
     modes = [mode_at(groups, int(m), base_mode(BAT)) for m in minutes]
     physics = Physics.of(BAT, GRID)
-    cost, soc_end = replay_cost(modes, load.tolist(), pv.tolist(), imp.tolist(), exp.tolist(), 0.5, physics, kwh(40.0))
-    assert cost == pytest.approx(result.cost)
-    assert soc_end / CAP * 100 == pytest.approx(result.end_soc_pct)
-    soc_at, costs = replay_trace(modes, load.tolist(), pv.tolist(), imp.tolist(), exp.tolist(), 0.5, physics, kwh(40.0))
-    assert sum(costs) == pytest.approx(result.cost)
-    assert np.allclose(np.array(soc_at[1:]) / CAP * 100, result.slots["soc_pct"].to_numpy())
-    # the tail of a replay from a cached state gives the same cost
-    tail, _ = replay_cost(modes, load.tolist(), pv.tolist(), imp.tolist(), exp.tolist(), 0.5, physics, soc_at[20], 20)
-    assert sum(costs[:20]) + tail == pytest.approx(result.cost)
+    n = len(index)
+    for impl in ("python", kernel_name()):  # the compiler's kernels replay the groups as simulate() does
+        kernel = make_kernel(
+            load.tolist(), pv.tolist(), imp.tolist(), exp.tolist(), list(range(n)), n, 0.5, physics, kwh(40.0),
+            implementation=impl,
+        )  # fmt: skip
+        cost, soc_end = kernel.set_base([kernel.add_mode(*mode_args(m)) for m in modes])
+        assert cost == pytest.approx(result.cost)
+        assert soc_end / CAP * 100 == pytest.approx(result.end_soc_pct)
+        assert np.allclose([kernel.base_soc(i + 1) / CAP * 100 for i in range(n)], result.slots["soc_pct"])
 
 
 def test_mode_at_ignores_disabled_groups_and_from_group_reads_units() -> None:
