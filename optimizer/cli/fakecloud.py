@@ -7,15 +7,16 @@ import sys
 import threading
 from datetime import datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 
 from optimizer.cli.common import console_err, emit_json, state
 from optimizer.cli.options import JsonOption
-from optimizer.errors import UsageError
-from optimizer.fakecloud import DEFAULT_API_KEY, FakeCloud, FakeCloudConfig, parse_fault_spec
-from optimizer.fakecloud.limits import THROTTLE_MODES
-from optimizer.fakecloud.state import RequestRecord
+
+if TYPE_CHECKING:
+    from optimizer.fakecloud import FakeCloud, FakeCloudConfig
+    from optimizer.fakecloud.state import RequestRecord
 
 DEFAULT_PORT = 8765
 
@@ -32,6 +33,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _parse_start(text: str | None) -> datetime | None:
+    from optimizer.errors import UsageError
+
     if text is None:
         return None
     try:
@@ -91,7 +94,9 @@ def _banner(cloud: FakeCloud, config: FakeCloudConfig) -> str:
 @fakecloud_app.command("serve")
 def serve(
     port: int = typer.Option(DEFAULT_PORT, "--port", "-p", min=0, max=65535, help="TCP port; 0 picks a free one."),
-    api_key: str = typer.Option(DEFAULT_API_KEY, "--api-key", help="The API key clients must sign with."),
+    api_key: str | None = typer.Option(
+        None, "--api-key", metavar="KEY", help="The API key clients must sign with (default: the demo key)."
+    ),
     speed: float = typer.Option(1.0, "--speed", min=0.0, help="Simulated seconds per real second (0 freezes)."),
     fault: list[str] = typer.Option(
         [], "--fault", help="Inject a fault: PATH=WHAT[:COUNT], e.g. /op/v1/device/scheduler/enable=44098:2."
@@ -110,10 +115,14 @@ def serve(
     json_out: bool = JsonOption,
 ) -> None:
     """Run the simulated Fox ESS cloud on 127.0.0.1 until Ctrl-C; print its base URL and API key."""
+    from optimizer.errors import UsageError
+    from optimizer.fakecloud import DEFAULT_API_KEY, FakeCloud, FakeCloudConfig, parse_fault_spec
+    from optimizer.fakecloud.limits import THROTTLE_MODES
+
     if throttle not in THROTTLE_MODES:
         raise UsageError(f"--throttle: {throttle!r} is not one of {', '.join(THROTTLE_MODES)}.")
     config = FakeCloudConfig(
-        api_key=api_key,
+        api_key=api_key or DEFAULT_API_KEY,
         speed=speed,
         start=_parse_start(start),
         seed=seed,

@@ -8,28 +8,32 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from optimizer.cli.common import console, emit_json, get_config, info, progress_for
 from optimizer.cli.options import ConfigOption, JsonOption
-from optimizer.config import Config
-from optimizer.errors import UsageError
-from optimizer.history import SyncReport, reconcile, sync_history
-from optimizer.history.csvimport import ImportReport, import_history_csv
-from optimizer.history.store import HistoryStore
-from optimizer.timegrid import iso
+
+if TYPE_CHECKING:
+    from optimizer.config import Config
+    from optimizer.history import SyncReport
+    from optimizer.history.csvimport import ImportReport
+    from optimizer.history.store import HistoryStore
 
 CSV_DEVICE = "csv"
 
 
 def _open_store(config: Config) -> HistoryStore:
+    from optimizer.history.store import HistoryStore
+
     return HistoryStore(config.history_db)
 
 
 def _devices(config: Config, given: list[str] | None, client: Any) -> list[str]:
     """``--device`` values, else ``[foxess] devices``, else every inverter of the account (one call)."""
+    from optimizer.errors import UsageError
+
     if given:
         return list(dict.fromkeys(given))
     if config.foxess.devices:
@@ -41,6 +45,8 @@ def _devices(config: Config, given: list[str] | None, client: Any) -> list[str]:
 
 
 def _reconciliation(store: HistoryStore, sn: str, timezone: str, first: date) -> dict[str, Any]:
+    from optimizer.history import reconcile
+
     table = reconcile(store, sn, timezone=timezone, first=first)
     if table.empty:
         return {"days": 0}
@@ -56,6 +62,8 @@ def _reconciliation(store: HistoryStore, sn: str, timezone: str, first: date) ->
 
 
 def _print_sync(report: SyncReport, reconciliation: dict[str, Any]) -> None:
+    from optimizer.timegrid import iso
+
     if report.planned_windows == 0:
         console.print(f"{report.sn}: already up to date to {iso(report.end)}", markup=False, soft_wrap=True)
     else:
@@ -97,6 +105,8 @@ def _print_sync(report: SyncReport, reconciliation: dict[str, Any]) -> None:
 
 
 def _print_import(report: ImportReport, db: Path) -> None:
+    from optimizer.timegrid import iso
+
     span = f"{iso(report.first)} .. {iso(report.last)}" if report.first is not None and report.last else "no data"
     console.print(
         f"imported {report.rows} rows ({report.step_minutes}-min step) from {report.path} as device "
@@ -137,6 +147,7 @@ def sync_command(
 ) -> None:
     """Pull 5-minute history from the Fox ESS cloud into the local store: only what is missing, newest first,
     ≤ 24 h per call, within this run's call budget; what does not fit is fetched by the next run."""
+    from optimizer.history import sync_history
     from optimizer.pipeline.account import open_account
     from optimizer.pipeline.device import account_now
 
@@ -191,6 +202,8 @@ def import_command(
 ) -> None:
     """Fill the local store from a history CSV (for users without an API key, or with a Home Assistant
     export); times without an offset are read on the site's clock."""
+    from optimizer.history.csvimport import import_history_csv
+
     config = get_config(config_path)
     with _open_store(config) as store:
         report = import_history_csv(store, file, sn=device, timezone=config.site.timezone)
@@ -206,6 +219,8 @@ def status_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Show what the local history store holds per device: samples, span, variables, fetched coverage."""
+    from optimizer.timegrid import iso
+
     config = get_config(config_path)
     db = config.history_db
     rows: list[dict[str, Any]] = []

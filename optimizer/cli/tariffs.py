@@ -9,31 +9,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from optimizer.cli.common import console, emit_json, get_config, info
 from optimizer.cli.options import ConfigOption, JsonOption
-from optimizer.config import Config
-from optimizer.errors import TariffError, UsageError
-from optimizer.tariffs import Tariff, read_tariff, resolve_tariff_path, shipped_tariffs
-from optimizer.tariffs.check import check_file
-from optimizer.tariffs.prices import export_series
-from optimizer.tariffs.report import (
-    day_document,
-    plot_day,
-    price_runs,
-    prices_csv,
-    prices_document,
-    shipped_json,
-    summary,
-)
-from optimizer.tariffs.tariff import describe_sides
-from optimizer.timegrid import local_day_index, local_midnight, parse_slot, parse_time_arg, slot_index
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
+    from optimizer.config import Config
+    from optimizer.tariffs import Tariff
 
 TimezoneOption = typer.Option(
     None, "--timezone", help="IANA zone for dates and display, and for files without one (default: the tariff's)."
@@ -41,6 +30,8 @@ TimezoneOption = typer.Option(
 
 
 def _zone(name: str | None) -> str | None:
+    from optimizer.errors import UsageError
+
     if name is None:
         return None
     try:
@@ -53,6 +44,8 @@ def _zone(name: str | None) -> str | None:
 def _read(spec: str, cfg: Config, timezone: str | None, *, from_config: bool = False) -> Tariff:
     """Read a tariff named on the command line (relative to the working directory) or in the config
     (relative to the config's folder); files without a zone get ``timezone``, else the site's."""
+    from optimizer.tariffs import read_tariff, resolve_tariff_path
+
     base = cfg.base_dir if from_config else Path.cwd()
     tariff = read_tariff(resolve_tariff_path(spec, base), timezone=timezone or cfg.site.timezone)
     for warning in tariff.warnings:
@@ -61,8 +54,8 @@ def _read(spec: str, cfg: Config, timezone: str | None, *, from_config: bool = F
 
 
 def _print_table(table: Table) -> None:
-    """Tables use the terminal's width; piped into a file they are not squeezed to 80 columns."""
-    (console if console.is_terminal else Console(highlight=False, width=160)).print(table)
+    """Tables use the terminal's width; piped, the console is wide enough that nothing is cut."""
+    console.print(table)
 
 
 def _money(value: float | None) -> str:
@@ -96,6 +89,12 @@ def prices_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """The import (and export, where the file has one) price of every slot, in currency/kWh."""
+    from rich.table import Table
+
+    from optimizer.tariffs.prices import export_series
+    from optimizer.tariffs.report import prices_csv, prices_document
+    from optimizer.timegrid import local_midnight, parse_slot, parse_time_arg, slot_index
+
     cfg = get_config(config)
     zone_arg = _zone(timezone)
     importing = _read(tariff or cfg.tariff.import_, cfg, zone_arg, from_config=tariff is None)
@@ -148,13 +147,22 @@ def prices_command(
 
 
 def list_command(
-    region: str | None = typer.Option(None, "--region", help="Only this region folder, e.g. uk, de, us."),
+    region: str | None = typer.Option(
+        None, "--region", metavar="REGION", help="Only this region folder, e.g. uk, de, us."
+    ),
     json_out: bool = JsonOption,
+    config: Path | None = ConfigOption,
 ) -> None:
     """The shipped tariffs: file, name, import and export kind, currency, date last checked."""
+    from rich.table import Table
+
+    from optimizer.tariffs.library import shipped_tariffs
+
+    if config is not None:
+        get_config(config)  # accepted for symmetry with every command, and checked
     found = [t for t in shipped_tariffs() if region is None or t.region == region.lower()]
     if json_out:
-        emit_json([shipped_json(t) for t in found])
+        emit_json([t.to_json() for t in found])
         return
     typer.echo("Shipped tariffs: name one in the config's [tariff] import/export, or with --tariff")
     table = Table()
@@ -182,6 +190,13 @@ def show_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """One tariff's prices over one local day: equal-price runs, a summary, optionally a PNG plot."""
+    from rich.table import Table
+
+    from optimizer.errors import UsageError
+    from optimizer.tariffs.report import day_document, plot_day, price_runs, summary
+    from optimizer.tariffs.tariff import describe_sides
+    from optimizer.timegrid import local_day_index, parse_slot
+
     cfg = get_config(config)
     zone_arg = _zone(timezone)
     tariff = _read(file, cfg, zone_arg)
@@ -244,6 +259,11 @@ def check_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Validate tariff and price files; problems name file, line and field. Exit 3 if any is invalid."""
+    from optimizer.errors import TariffError
+    from optimizer.tariffs.check import check_file
+    from optimizer.tariffs.library import shipped_tariffs
+    from optimizer.tariffs.tariff import describe_sides
+
     cfg = get_config(config)
     zone = _zone(timezone) or cfg.site.timezone
     specs = files or [t.spec for t in shipped_tariffs()]

@@ -24,20 +24,56 @@ Public surface::
     cloud.stop()
 """
 
-from optimizer.fakecloud.account import (
-    EVO_SN,
-    HYBRID_SN,
-    PLAIN_SN,
-    AccountSpec,
-    DeviceSpec,
-    ModelSpec,
-    PlantSpec,
-    default_account,
-)
-from optimizer.fakecloud.auth import signature
-from optimizer.fakecloud.faults import Fault, Faults, parse_fault_spec
-from optimizer.fakecloud.server import FakeCloud, SchedulerState
-from optimizer.fakecloud.state import DEFAULT_API_KEY, FakeCloudConfig, RequestLog, RequestRecord
+import typing as _typing
+
+from optimizer._lazy import exports_of as _exports_of
+from optimizer._lazy import lazy_exports as _lazy_exports
+
+_MODULES = {
+    ".account": (
+        "EVO_SN",
+        "HYBRID_SN",
+        "PLAIN_SN",
+        "AccountSpec",
+        "DeviceSpec",
+        "ModelSpec",
+        "PlantSpec",
+        "default_account",
+    ),
+    ".auth": ("signature",),
+    ".faults": (
+        "Fault",
+        "Faults",
+        "parse_fault_spec",
+    ),
+    ".server": (
+        "FakeCloud",
+        "SchedulerState",
+    ),
+    ".state": (
+        "DEFAULT_API_KEY",
+        "FakeCloudConfig",
+        "RequestLog",
+        "RequestRecord",
+    ),
+}
+__getattr__, __dir__ = _lazy_exports(__name__, _exports_of(_MODULES), globals())
+
+if _typing.TYPE_CHECKING:
+    from optimizer.fakecloud.account import (
+        EVO_SN,
+        HYBRID_SN,
+        PLAIN_SN,
+        AccountSpec,
+        DeviceSpec,
+        ModelSpec,
+        PlantSpec,
+        default_account,
+    )
+    from optimizer.fakecloud.auth import signature
+    from optimizer.fakecloud.faults import Fault, Faults, parse_fault_spec
+    from optimizer.fakecloud.server import FakeCloud, SchedulerState
+    from optimizer.fakecloud.state import DEFAULT_API_KEY, FakeCloudConfig, RequestLog, RequestRecord
 
 __all__ = [
     "DEFAULT_API_KEY",

@@ -31,64 +31,164 @@ Errors are those of :mod:`optimizer.errors`::
     QuotaBudgetError                exit 6  the local budget would be exceeded: refused before calling
 """
 
-from optimizer.foxess.auth import ApiKeyAuth, OAuthAuth
-from optimizer.foxess.client import V3_PRODUCT_TYPES, FoxEssClient, HistoryWindowError, history_windows
-from optimizer.foxess.clock import Clock, ManualClock, SystemClock
-from optimizer.foxess.endpoints import ENDPOINTS, Endpoint
-from optimizer.foxess.errnos import ERRNOS, ErrnoInfo, api_error
-from optimizer.foxess.factory import (
-    auth_from_config,
-    call_counter,
-    client_from_config,
-    has_credentials,
-    token_file_path,
-)
-from optimizer.foxess.models import (
-    AccessCount,
-    BatteryInfo,
-    BatterySoc,
-    DataLogger,
-    DeviceDetail,
-    DeviceSetting,
-    DeviceSummary,
-    DeviceTime,
-    FaultCode,
-    ForceChargeTimes,
-    Generation,
-    HistoryPoint,
-    Meter,
-    MeterSettings,
-    PeakShaving,
-    PlantCreateRequest,
-    PlantDetail,
-    PlantSummary,
-    PlantUpdateRequest,
-    PlantWriteResult,
-    RealTimeData,
-    RealTimeValue,
-    ReportVariable,
-    SchedulerFlag,
-    SchedulerState,
-    SchedulerV3Answer,
-    SettingValue,
-    TimeOfDay,
-    VariableInfo,
-)
-from optimizer.foxess.oauth import (
-    CredentialsError,
-    OAuthTokens,
-    authorization_url,
-    exchange_code,
-    read_token_file,
-    refresh_tokens,
-    revoke,
-    write_token_file,
-)
-from optimizer.foxess.quota import ACCOUNT_BUCKET, CallCounter
-from optimizer.foxess.retry import RetryPolicy
-from optimizer.foxess.session import http_client, is_loopback_host
-from optimizer.foxess.signing import USER_AGENT, redact_headers, sign
-from optimizer.foxess.timeparse import epoch_ms, parse_fox_time
+import typing as _typing
+
+from optimizer._lazy import exports_of as _exports_of
+from optimizer._lazy import lazy_exports as _lazy_exports
+
+_MODULES = {
+    ".auth": (
+        "ApiKeyAuth",
+        "OAuthAuth",
+    ),
+    ".client": (
+        "V3_PRODUCT_TYPES",
+        "FoxEssClient",
+        "HistoryWindowError",
+        "history_windows",
+    ),
+    ".clock": (
+        "Clock",
+        "ManualClock",
+        "SystemClock",
+    ),
+    ".endpoints": (
+        "ENDPOINTS",
+        "Endpoint",
+    ),
+    ".errnos": (
+        "ERRNOS",
+        "ErrnoInfo",
+        "api_error",
+    ),
+    ".factory": (
+        "auth_from_config",
+        "call_counter",
+        "client_from_config",
+        "has_credentials",
+        "token_file_path",
+    ),
+    ".models": (
+        "AccessCount",
+        "BatteryInfo",
+        "BatterySoc",
+        "DataLogger",
+        "DeviceDetail",
+        "DeviceSetting",
+        "DeviceSummary",
+        "DeviceTime",
+        "FaultCode",
+        "ForceChargeTimes",
+        "Generation",
+        "HistoryPoint",
+        "Meter",
+        "MeterSettings",
+        "PeakShaving",
+        "PlantCreateRequest",
+        "PlantDetail",
+        "PlantSummary",
+        "PlantUpdateRequest",
+        "PlantWriteResult",
+        "RealTimeData",
+        "RealTimeValue",
+        "ReportVariable",
+        "SchedulerFlag",
+        "SchedulerState",
+        "SchedulerV3Answer",
+        "SettingValue",
+        "TimeOfDay",
+        "VariableInfo",
+    ),
+    ".oauth": (
+        "CredentialsError",
+        "OAuthTokens",
+        "authorization_url",
+        "exchange_code",
+        "read_token_file",
+        "refresh_tokens",
+        "revoke",
+        "write_token_file",
+    ),
+    ".quota": (
+        "ACCOUNT_BUCKET",
+        "CallCounter",
+    ),
+    ".retry": ("RetryPolicy",),
+    ".session": (
+        "http_client",
+        "is_loopback_host",
+    ),
+    ".signing": (
+        "USER_AGENT",
+        "redact_headers",
+        "sign",
+    ),
+    ".timeparse": (
+        "epoch_ms",
+        "parse_fox_time",
+    ),
+}
+__getattr__, __dir__ = _lazy_exports(__name__, _exports_of(_MODULES), globals())
+
+if _typing.TYPE_CHECKING:
+    from optimizer.foxess.auth import ApiKeyAuth, OAuthAuth
+    from optimizer.foxess.client import V3_PRODUCT_TYPES, FoxEssClient, HistoryWindowError, history_windows
+    from optimizer.foxess.clock import Clock, ManualClock, SystemClock
+    from optimizer.foxess.endpoints import ENDPOINTS, Endpoint
+    from optimizer.foxess.errnos import ERRNOS, ErrnoInfo, api_error
+    from optimizer.foxess.factory import (
+        auth_from_config,
+        call_counter,
+        client_from_config,
+        has_credentials,
+        token_file_path,
+    )
+    from optimizer.foxess.models import (
+        AccessCount,
+        BatteryInfo,
+        BatterySoc,
+        DataLogger,
+        DeviceDetail,
+        DeviceSetting,
+        DeviceSummary,
+        DeviceTime,
+        FaultCode,
+        ForceChargeTimes,
+        Generation,
+        HistoryPoint,
+        Meter,
+        MeterSettings,
+        PeakShaving,
+        PlantCreateRequest,
+        PlantDetail,
+        PlantSummary,
+        PlantUpdateRequest,
+        PlantWriteResult,
+        RealTimeData,
+        RealTimeValue,
+        ReportVariable,
+        SchedulerFlag,
+        SchedulerState,
+        SchedulerV3Answer,
+        SettingValue,
+        TimeOfDay,
+        VariableInfo,
+    )
+    from optimizer.foxess.oauth import (
+        CredentialsError,
+        OAuthTokens,
+        authorization_url,
+        exchange_code,
+        read_token_file,
+        refresh_tokens,
+        revoke,
+        write_token_file,
+    )
+    from optimizer.foxess.quota import ACCOUNT_BUCKET, CallCounter
+    from optimizer.foxess.retry import RetryPolicy
+    from optimizer.foxess.session import http_client, is_loopback_host
+    from optimizer.foxess.signing import USER_AGENT, redact_headers, sign
+    from optimizer.foxess.timeparse import epoch_ms, parse_fox_time
 
 __all__ = [
     "ACCOUNT_BUCKET",

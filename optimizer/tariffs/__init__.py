@@ -18,12 +18,41 @@ Every bad file raises :class:`~optimizer.errors.TariffError` (exit 3); the file 
 :class:`~optimizer.tariffs.problems.TariffFileError` with located problems (file, line, field).
 """
 
-from optimizer.tariffs.library import ShippedTariff, resolve_tariff_path, shipped_root, shipped_tariffs
-from optimizer.tariffs.prices import load_prices
-from optimizer.tariffs.problems import Problem, TariffFileError
-from optimizer.tariffs.readers.common import PriceFile
-from optimizer.tariffs.schema import TariffDocument
-from optimizer.tariffs.tariff import PriceSeries, Tariff, read_price_file, read_tariff
+import typing as _typing
+
+from optimizer._lazy import exports_of as _exports_of
+from optimizer._lazy import lazy_exports as _lazy_exports
+
+_MODULES = {
+    ".library": (
+        "ShippedTariff",
+        "resolve_tariff_path",
+        "shipped_root",
+        "shipped_tariffs",
+    ),
+    ".prices": ("load_prices",),
+    ".problems": (
+        "Problem",
+        "TariffFileError",
+    ),
+    ".readers.common": ("PriceFile",),
+    ".schema": ("TariffDocument",),
+    ".tariff": (
+        "PriceSeries",
+        "Tariff",
+        "read_price_file",
+        "read_tariff",
+    ),
+}
+__getattr__, __dir__ = _lazy_exports(__name__, _exports_of(_MODULES), globals())
+
+if _typing.TYPE_CHECKING:
+    from optimizer.tariffs.library import ShippedTariff, resolve_tariff_path, shipped_root, shipped_tariffs
+    from optimizer.tariffs.prices import load_prices
+    from optimizer.tariffs.problems import Problem, TariffFileError
+    from optimizer.tariffs.readers.common import PriceFile
+    from optimizer.tariffs.schema import TariffDocument
+    from optimizer.tariffs.tariff import PriceSeries, Tariff, read_price_file, read_tariff
 
 __all__ = [
     "PriceFile",

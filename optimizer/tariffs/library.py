@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from optimizer.errors import TariffError
 from optimizer.tariffs.document import load_document
@@ -78,6 +79,22 @@ class ShippedTariff:
     supplier: str | None
     source: str | None
     last_checked: date | None
+
+    def to_json(self) -> dict[str, Any]:
+        """One ``optimizer tariffs list --json`` entry."""
+        return {
+            "tariff": self.spec,
+            "name": self.name,
+            "region": self.region,
+            "import": self.kind if self.kind != "none" else None,
+            "export": self.export_kind,
+            "currency": self.currency,
+            "timezone": self.timezone,
+            "supplier": self.supplier,
+            "source": self.source,
+            "last_checked": self.last_checked.isoformat() if self.last_checked else None,
+            "path": str(self.path),
+        }
 
 
 def shipped_tariffs() -> list[ShippedTariff]:

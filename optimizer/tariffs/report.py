@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import UsageError
-from optimizer.tariffs.library import ShippedTariff
 from optimizer.tariffs.tariff import Tariff, describe_sides
 from optimizer.timegrid import iso
 
@@ -152,23 +151,6 @@ def day_document(
         ],
         "summary": stats,
         "plot": str(plot) if plot else None,
-    }
-
-
-def shipped_json(entry: ShippedTariff) -> dict[str, Any]:
-    """One ``optimizer tariffs list --json`` entry."""
-    return {
-        "tariff": entry.spec,
-        "name": entry.name,
-        "region": entry.region,
-        "import": entry.kind if entry.kind != "none" else None,
-        "export": entry.export_kind,
-        "currency": entry.currency,
-        "timezone": entry.timezone,
-        "supplier": entry.supplier,
-        "source": entry.source,
-        "last_checked": entry.last_checked.isoformat() if entry.last_checked else None,
-        "path": str(entry.path),
     }
 
 

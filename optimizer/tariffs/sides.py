@@ -8,16 +8,17 @@ changes inside a slot is time-weighted exactly (every boundary in every format f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
 import numpy as np
 import pandas as pd
 
-from optimizer.tariffs import octopus_api
 from optimizer.tariffs.bands import minute_prices, ordinals_of
 from optimizer.tariffs.intervals import NS_PER_MINUTE, PriceIntervals
 from optimizer.tariffs.schema import BandedSide, Formula, OctopusSource
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class PriceSide(Protocol):
@@ -153,6 +154,8 @@ class OctopusPrices:
         ns = minutes.as_unit("ns").asi8
         first, last = int(ns[0]), int(ns[-1]) + NS_PER_MINUTE
         if self._fetched is None or not (self._fetched[0] <= first and last <= self._fetched[1]):
+            from optimizer.tariffs import octopus_api  # httpx only when the live API is asked
+
             intervals = octopus_api.fetch_unit_rates(
                 self.source.product,
                 self.source.tariff_code,
