@@ -18,7 +18,11 @@ with perfect foresight:
 ``captured`` = 100 × (self-use − planner) / (self-use − perfect), summed over the days. Wall time includes
 everything: reading the history, the pool's start, every day's two plans, two compiles and three replays.
 
-Run: ``.venv/bin/python bench/backtest_bench.py [--sets tou,agile,de] [--workers N] [--json]``.
+With ``--replan 30min`` each set is also replayed with the intraday loop (``optimizer backtest --replan``):
+re-planning every 30 minutes from the SoC really reached, writing only changes worth
+``[schedule] min_rewrite_gain``; ``writes/d`` and ``calls/d`` are its schedule writes and API calls per day.
+
+Run: ``.venv/bin/python bench/backtest_bench.py [--sets tou,agile,de] [--replan 30min] [--workers N] [--json]``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from optimizer.config import Config, parse_config  # noqa: E402
 from optimizer.history import read_history_csv  # noqa: E402
 from optimizer.pipeline.backtest import run_backtest  # noqa: E402
 from optimizer.pipeline.options import PlanOptions  # noqa: E402
+from optimizer.timegrid import parse_duration  # noqa: E402
 
 HISTORY = ROOT / "tests" / "data" / "household-fr-2024.csv"
 AGILE = ROOT.parent / "shared" / "data" / "prices" / "agile-import-export-2022-2023.csv"
@@ -137,6 +142,7 @@ def main() -> None:
     parser.add_argument("--sets", default="tou,agile,de", help="comma-separated: tou, agile, de")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: every CPU)")
     parser.add_argument("--agile-prices", type=Path, default=AGILE, help="the Agile import/export price CSV")
+    parser.add_argument("--replan", default=None, help="also replay the intraday loop every STEP, e.g. 30min")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     wanted = {s.strip() for s in args.sets.split(",") if s.strip()}
@@ -145,38 +151,48 @@ def main() -> None:
         for bench in sets(Path(tmp), args.agile_prices):
             if bench.name not in wanted:
                 continue
-            started = time.perf_counter()
-            history = read_history_csv(HISTORY)
-            result = run_backtest(
-                config_for(bench), history, bench.first, bench.last, PlanOptions(), workers=args.workers
-            )
-            wall = time.perf_counter() - started
-            totals = result.totals()
-            rows.append(
-                {
-                    "set": bench.name,
-                    "tariff": bench.label,
-                    "days": len(result.days),
-                    "from": bench.first.isoformat(),
-                    "to": bench.last.isoformat(),
-                    "cost": totals,
-                    "captured_pct": None if result.captured_pct is None else round(result.captured_pct, 2),
-                    "wall_s": round(wall, 2),
-                    "ms_per_day": round(1000 * wall / max(1, len(result.days)), 1),
-                    "workers": result.workers,
-                }
-            )
+            for step in [None] + ([parse_duration(args.replan)] if args.replan else []):
+                started = time.perf_counter()
+                history = read_history_csv(HISTORY)
+                config = config_for(bench)
+                result = run_backtest(
+                    config, history, bench.first, bench.last, PlanOptions(), workers=args.workers, replan=step
+                )
+                wall = time.perf_counter() - started
+                doc = result.to_json()
+                rows.append(
+                    {
+                        "set": bench.name,
+                        "tariff": bench.label,
+                        "mode": "once daily" if step is None else f"every {doc['replan_minutes']} min",
+                        "days": len(result.days),
+                        "from": bench.first.isoformat(),
+                        "to": bench.last.isoformat(),
+                        "cost": result.totals(),
+                        "captured_pct": None if result.captured_pct is None else round(result.captured_pct, 2),
+                        "writes_per_day": doc.get("writes_per_day"),
+                        "api_calls_per_day": doc.get("api_calls_per_day"),
+                        "wall_s": round(wall, 2),
+                        "ms_per_day": round(1000 * wall / max(1, len(result.days)), 1),
+                        "workers": result.workers,
+                    }
+                )
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'set':6} {'tariff':36} {'days':>4} {'self-use':>9} {'planner':>9} {'perfect':>9} {'captured':>9} "
-          f"{'wall s':>7} {'ms/day':>7} {'workers':>7}")  # fmt: skip
+    print(
+        f"{'set':6} {'tariff':36} {'mode':14} {'days':>4} {'self-use':>9} {'planner':>9} {'perfect':>9} "
+        f"{'captured':>9} {'writes/d':>8} {'calls/d':>7} {'wall s':>7} {'ms/day':>7} {'workers':>7}"
+    )
     for r in rows:
         c = r["cost"]
         captured = "-" if r["captured_pct"] is None else f"{r['captured_pct']:.1f} %"
+        writes = "-" if r["writes_per_day"] is None else f"{r['writes_per_day']:.1f}"
+        calls = "-" if r["api_calls_per_day"] is None else f"{r['api_calls_per_day']:.0f}"
         print(
-            f"{r['set']:6} {r['tariff']:36} {r['days']:>4} {c['self_use']:>9.2f} {c['planner']:>9.2f} "
-            f"{c['perfect']:>9.2f} {captured:>9} {r['wall_s']:>7.1f} {r['ms_per_day']:>7.1f} {r['workers']:>7}"
+            f"{r['set']:6} {r['tariff']:36} {r['mode']:14} {r['days']:>4} {c['self_use']:>9.2f} "
+            f"{c['planner']:>9.2f} {c['perfect']:>9.2f} {captured:>9} {writes:>8} {calls:>7} {r['wall_s']:>7.1f} "
+            f"{r['ms_per_day']:>7.1f} {r['workers']:>7}"
         )
 
 

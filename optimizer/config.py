@@ -142,6 +142,7 @@ class PlannerConfig(_Section):
 class ScheduleConfig(_Section):
     gap_fill: Literal["selfuse", "base", "auto"] = "auto"
     max_groups: Whole | None = Field(None, ge=1, le=64)  # None: as many as the device takes (8 on v1)
+    min_rewrite_gain: Number = Field(0.02, ge=0)  # a changed schedule is written when expected to save more
 
 
 class HistoryConfig(_Section):

@@ -103,7 +103,7 @@ def test_an_unknown_section_gets_a_suggestion(tmp_path: Path) -> None:
 
 def test_an_unknown_key_without_a_near_match_lists_the_known_ones(tmp_path: Path) -> None:
     error = refused(write(tmp_path, "[schedule]\nwhatever = 3\n"))
-    assert "schedule.whatever is not a known key (known: gap_fill, max_groups)." in error.message
+    assert "schedule.whatever is not a known key (known: gap_fill, max_groups, min_rewrite_gain)." in error.message
     assert "got" not in error.message  # an unknown key's value is never echoed
 
 

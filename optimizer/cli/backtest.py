@@ -56,6 +56,12 @@ def backtest(
     workers: int | None = typer.Option(
         None, "--workers", metavar="N", min=1, help="Processes to run days in (default: every CPU)."
     ),
+    replan: str | None = typer.Option(
+        None,
+        "--replan",
+        metavar="STEP",
+        help="Replay the intraday loop that re-plans every STEP (15min to 60min) instead of once a day.",
+    ),
 ) -> None:
     """Re-plan day by day over history, replay the groups, compare with self-use and perfect foresight."""
     from optimizer.pipeline import api
@@ -70,7 +76,8 @@ def backtest(
         tariff=tariff, export_tariff=export_tariff, slot=slot, soc=soc, end_soc=end_soc,
         terminal_value=terminal_value, pv_forecast=pv_forecast,
     )  # fmt: skip
-    result = api.backtest(config, frame, first, last, options, reporter=reporter, workers=workers)
+    step = parse_duration(replan) if replan else None
+    result = api.backtest(config, frame, first, last, options, reporter=reporter, workers=workers, replan=step)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -115,6 +122,13 @@ def print_backtest(result: BacktestResult, console: Console) -> None:
         f"captured {share} of perfect foresight's saving; {result.total_s:.1f} s",
         markup=False,
     )
+    loop = result.to_json()
+    if "writes_per_day" in loop:
+        console.print(
+            f"Re-planned every {loop['replan_minutes']} min: {loop['writes_per_day']:.1f} schedule writes and "
+            f"{loop['api_calls_per_day']:.0f} API calls per day (at most {loop['api_calls_max_day']} in a day).",
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ when called so that an offline plan never loads the Fox ESS client.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from optimizer.pipeline.options import PlanOptions
@@ -69,10 +69,14 @@ def backtest(
     *,
     reporter: Reporter = SILENT,
     workers: int | None = None,
+    replan: timedelta | None = None,
 ) -> BacktestResult:
     """Re-plan every local day from ``first_day`` to ``last_day`` over ``history`` in ``workers`` processes
-    (default: every CPU; see :mod:`optimizer.pipeline.backtest`)."""
+    (default: every CPU; see :mod:`optimizer.pipeline.backtest`); ``replan``: replay the intraday loop that
+    re-plans every ``replan`` instead of once a day."""
     from optimizer.pipeline.backtest import run_backtest
 
     progress = reporter.progress("backtest")
-    return run_backtest(config, history, first_day, last_day, options, progress=progress, workers=workers)
+    return run_backtest(
+        config, history, first_day, last_day, options, progress=progress, workers=workers, replan=replan
+    )

@@ -23,6 +23,7 @@ run (it re-converges within a day or two wherever a day's plan does not depend o
 from __future__ import annotations
 
 import itertools
+import math
 import multiprocessing
 import os
 import time
@@ -45,6 +46,7 @@ from optimizer.pipeline.grid import HistoryGrid
 from optimizer.pipeline.inputs import HorizonData, build_horizon, plan_inputs, tariff_specs
 from optimizer.pipeline.options import PlanOptions
 from optimizer.pipeline.plan import DeviceContext, default_properties, replay, solve_and_compile
+from optimizer.pipeline.replan import ReplanPolicy, replan_day
 from optimizer.pipeline.reporting import ProgressCallback
 from optimizer.scheduler import SchedulerProperties
 from optimizer.simulate import no_battery_cost
@@ -68,15 +70,21 @@ class BacktestDay:
     self_use: float
     planner: float
     perfect: float
+    writes: int | None = None  # with re-planning: the schedule writes of the day
+    api_calls: int | None = None  # with re-planning: the calls the loop would have spent
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "date": self.day.isoformat(),
             "no_battery": round(self.no_battery, 4),
             "self_use": round(self.self_use, 4),
             "planner": round(self.planner, 4),
             "perfect": round(self.perfect, 4),
         }
+        if self.writes is not None:
+            doc["writes"] = self.writes
+            doc["api_calls"] = self.api_calls
+        return doc
 
 
 @dataclass
@@ -94,6 +102,7 @@ class BacktestResult:
     workers: int = 1
     end_credit: dict[str, float] = field(default_factory=dict)
     end_value_per_kwh: float = 0.0
+    replan_minutes: int | None = None
 
     def totals(self) -> dict[str, float]:
         return {
@@ -127,6 +136,18 @@ class BacktestResult:
             "captured_pct": None if captured is None else round(captured, 2),
             "per_day": [d.to_json() for d in self.days],
             "timings": {"total_s": round(self.total_s, 3), "workers": self.workers},
+            **self._replan_json(),
+        }
+
+    def _replan_json(self) -> dict[str, Any]:
+        if self.replan_minutes is None or not self.days:
+            return {}
+        n = len(self.days)
+        return {
+            "replan_minutes": self.replan_minutes,
+            "writes_per_day": round(sum(d.writes or 0 for d in self.days) / n, 2),
+            "api_calls_per_day": round(sum(d.api_calls or 0 for d in self.days) / n, 1),
+            "api_calls_max_day": max(d.api_calls or 0 for d in self.days),
         }
 
 
@@ -173,10 +194,13 @@ def backtest_range(
 
 @dataclass(frozen=True)
 class StrategyDay:
-    """What one strategy did on one day: its cost [currency] and the SoC it ended at [%]."""
+    """What one strategy did on one day: its cost [currency] and the SoC it ended at [%]; for the re-planning
+    loop also its schedule writes and the API calls it would spend."""
 
     cost: float
     end_soc_pct: float
+    writes: int = 0
+    api_calls: int = 0
 
 
 class BacktestContext:
@@ -191,14 +215,20 @@ class BacktestContext:
         last_day: date,
         options: PlanOptions,
         properties: SchedulerProperties,
+        replan: ReplanPolicy | None = None,
     ) -> None:
         self.config = config
         self.options = options
         self.properties = properties
+        self.replan = replan
         tz = config.site.timezone
         self.grid = history if isinstance(history, HistoryGrid) else HistoryGrid(history, tz)
+        # the re-planning loop plans a rolling horizon that runs into the next days
+        beyond = timedelta(days=1) + (options.horizon_for(config) if replan else timedelta(0))
         whole = slot_index(
-            local_midnight(first_day, tz), local_midnight(last_day + timedelta(days=1), tz), options.slot_for(config)
+            local_midnight(first_day, tz),
+            local_midnight(last_day + timedelta(days=math.ceil(beyond / timedelta(days=1))), tz),
+            options.slot_for(config),
         )
         self.prices = tariff_specs(config, options.tariff, options.export_tariff).prices(config, whole)
         self._day: tuple[date, pd.DatetimeIndex, pd.DataFrame, tuple[pd.Series, pd.Series]] | None = None
@@ -207,7 +237,7 @@ class BacktestContext:
     def currency(self) -> str:
         return str(self.prices[0].attrs.get("currency", ""))
 
-    def _measured(self, day: date) -> tuple[pd.DatetimeIndex, pd.DataFrame, tuple[pd.Series, pd.Series]]:
+    def measured_day(self, day: date) -> tuple[pd.DatetimeIndex, pd.DataFrame, tuple[pd.Series, pd.Series]]:
         """The day's slots, what was measured in them and their prices (kept for the day's other strategies)."""
         if self._day is None or self._day[0] != day:
             index = local_day_index(day, self.config.site.timezone, self.options.slot_for(self.config))
@@ -219,7 +249,7 @@ class BacktestContext:
 
     def horizon(self, day: date, soc_pct: float) -> HorizonData:
         """The horizon a nightly run would have planned for local ``day``: forecasts from the history before it."""
-        index, _, prices = self._measured(day)
+        index, _, prices = self.measured_day(day)
         if self.grid.first > index[0] - pd.Timedelta(days=1):
             raise HistoryError(
                 f"backtest day {day}: the history starts too late to forecast it (it needs a day before).",
@@ -231,13 +261,27 @@ class BacktestContext:
             self.config, self.grid, forecasting, start=index[0], horizon=length, soc_pct=soc_pct, prices=prices
         )
 
+    def day_ahead(self, day: date, length: timedelta) -> HorizonData:
+        """Day-ahead forecasts and prices for ``length`` from the start of local ``day`` (the intraday loop's
+        rolling horizons are slices of it); the SoC is a placeholder the loop replaces."""
+        index, _, _ = self.measured_day(day)
+        if self.grid.first > index[0] - pd.Timedelta(days=1):
+            raise HistoryError(
+                f"backtest day {day}: the history starts too late to forecast it (it needs a day before).",
+                option="start",
+            )
+        forecasting = replace(self.options, forecast="history")
+        return build_horizon(
+            self.config, self.grid, forecasting, start=index[0], horizon=length, soc_pct=0.0, prices=self.prices
+        )
+
     def inputs(self, day: date, soc_pct: float) -> PlanInputs:
         """The planner's inputs of the forecast plan for ``day`` (the same as ``plan`` builds)."""
         return plan_inputs(self.config, self.horizon(day, soc_pct), self.options)
 
     def run_day(self, day: date, strategy: str, soc_pct: float) -> StrategyDay:
         """``strategy`` (``planner``, ``perfect`` or ``self_use``) on local ``day`` from ``soc_pct``."""
-        index, actual, prices = self._measured(day)
+        index, actual, prices = self.measured_day(day)
         config = self.config
         if strategy == "self_use":
             sim = replay(config, None, actual["load_kw"], actual["pv_kw"], prices, soc_pct)
@@ -254,6 +298,9 @@ class BacktestContext:
                 actual=actual,
                 currency=self.currency,
             )
+        elif self.replan is not None:
+            loop = replan_day(self, day, soc_pct, self.replan)
+            return StrategyDay(loop.cost, loop.end_soc_pct, writes=loop.writes, api_calls=loop.api_calls)
         else:
             horizon = self.horizon(day, soc_pct)
         device = DeviceContext(sn=None, properties=self.properties)
@@ -266,11 +313,11 @@ class BacktestContext:
         given = self.options.terminal_value_for(self.config)
         if given is not None:
             return float(given)
-        _, _, (imp, _) = self._measured(day)
+        _, _, (imp, _) = self.measured_day(day)
         return default_terminal_value(imp, self.config.battery)
 
     def no_battery(self, day: date) -> float:
-        _, actual, (imp, exp) = self._measured(day)
+        _, actual, (imp, exp) = self.measured_day(day)
         return no_battery_cost(actual["load_kw"], actual["pv_kw"], imp, exp, self.config.grid)
 
 
@@ -341,9 +388,10 @@ def _init_worker(
     last_day: date,
     options: PlanOptions,
     properties: SchedulerProperties,
+    replan: ReplanPolicy | None,
     counter: Any,
 ) -> None:
-    _WORKER["context"] = BacktestContext(config, history, first_day, last_day, options, properties)
+    _WORKER["context"] = BacktestContext(config, history, first_day, last_day, options, properties, replan)
     _WORKER["counter"] = counter
 
 
@@ -398,21 +446,25 @@ def run_backtest(
     properties: SchedulerProperties | None = None,
     progress: ProgressCallback | None = None,
     workers: int | None = None,
+    replan: timedelta | None = None,
 ) -> BacktestResult:
     """Re-plan each local day from ``first_day`` to ``last_day`` inclusive (see the module docstring).
 
     ``options`` are those of ``plan`` (tariffs, slot length, end-SoC floor, terminal value); ``soc_pct`` is the
     SoC the first day starts at (default: the reserve). ``properties`` default to a KH hybrid's. ``workers``:
     processes (default: every CPU this process may use; 1 runs in this process). ``progress(done, total)``
-    counts days. The pool starts its processes with ``forkserver`` (``spawn`` where that is missing), so a
-    script that calls this must guard its entry point with ``if __name__ == "__main__":``.
+    counts days. ``replan`` (15–60 min) replaces the once-daily plan by the intraday re-planning loop
+    (:mod:`optimizer.pipeline.replan`) for the ``planner`` strategy. The pool starts its processes with
+    ``forkserver`` (``spawn`` where that is missing), so a script that calls this must guard its entry point
+    with ``if __name__ == "__main__":``.
     """
     t0 = time.perf_counter()
     options = (options or PlanOptions()).validate()
     if last_day < first_day:
         raise UsageError(f"the backtest's last day {last_day} is before its first day {first_day}.", option="to")
     properties = properties or default_properties(config)
-    context = BacktestContext(config, history, first_day, last_day, options, properties)
+    policy = None if replan is None else ReplanPolicy.of(config, replan)
+    context = BacktestContext(config, history, first_day, last_day, options, properties, policy)
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     start_soc = config.battery.min_soc_pct if options.soc_pct is None else options.soc_pct
     start = dict.fromkeys(STRATEGIES, start_soc)
@@ -434,13 +486,21 @@ def run_backtest(
     else:
         segments = _run_parallel(context, history, first_day, last_day, segments, count, progress, len(days))
     result = BacktestResult(currency=context.currency, workers=min(count, len(segments)))
+    result.replan_minutes = None if policy is None else round(policy.step.total_seconds() / 60)
     result.end_value_per_kwh = context.end_value(last_day)
     capacity = config.battery.capacity_kwh
     result.end_credit = {s: result.end_value_per_kwh * capacity * segments[-1].end_soc(s) / 100.0 for s in STRATEGIES}
     for segment in segments:
         for day, row, nobat in zip(segment.days, segment.results, segment.no_battery, strict=True):
             costs = {s: row[s].cost for s in STRATEGIES}
-            result.days.append(BacktestDay(day, nobat, costs["self_use"], costs["planner"], costs["perfect"]))
+            loop = row["planner"] if policy is not None else None
+            result.days.append(
+                BacktestDay(
+                    day, nobat, costs["self_use"], costs["planner"], costs["perfect"],
+                    writes=None if loop is None else loop.writes,
+                    api_calls=None if loop is None else loop.api_calls,
+                )
+            )  # fmt: skip
     result.total_s = time.perf_counter() - t0
     return result
 
@@ -457,7 +517,9 @@ def _run_parallel(
 ) -> list[Segment]:
     ctx = multiprocessing.get_context(_context_name())
     counter = ctx.Value("i", 0)
-    initargs = (context.config, history, first_day, last_day, context.options, context.properties, counter)
+    initargs = (
+        context.config, history, first_day, last_day, context.options, context.properties, context.replan, counter,
+    )  # fmt: skip
     with _pool(min(workers, len(segments)), initargs) as pool:
         futures: list[Future[Segment]] = [pool.submit(_worker_segment, s) for s in segments]
         pending = set(futures)
