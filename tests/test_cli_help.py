@@ -49,3 +49,25 @@ def test_every_command_has_help_and_is_in_readme() -> None:
 
 def test_typer_app_is_typer() -> None:
     assert isinstance(app, typer.Typer)
+
+
+def test_help_texts_are_free_of_formatting_defects() -> None:
+    """No `<bool>` on flags, no `%%`, no `{name}` placeholders, no type labels where a metavar says more, and
+    config section names such as [tariff] survive the formatting."""
+    runner = CliRunner()
+    for path in all_commands():
+        text = runner.invoke(app, [*path, "--help"], terminal_width=120).output
+        where = " ".join(path)
+        assert "<bool>" not in text and "%%" not in text, where
+        assert not re.search(r"\{[a-z_]+\}", text), where
+        options = [line for line in text.splitlines() if re.match(r"\s+-", line)]
+        assert not [line for line in options if re.search(r"<[a-z]+>", line)], (where, options)
+    plan_help = runner.invoke(app, ["plan", "--help"], terminal_width=120).output
+    assert "[tariff] import" in plan_help and "[planner] slot_minutes" in plan_help
+
+
+def test_version() -> None:
+    from optimizer import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"optimizer (foxess-optimizer) {__version__}"

@@ -93,25 +93,37 @@ def _banner(cloud: FakeCloud, config: FakeCloudConfig) -> str:
 
 @fakecloud_app.command("serve")
 def serve(
-    port: int = typer.Option(DEFAULT_PORT, "--port", "-p", min=0, max=65535, help="TCP port; 0 picks a free one."),
+    port: int = typer.Option(
+        DEFAULT_PORT, "--port", "-p", metavar="N", min=0, max=65535, help="TCP port; 0 picks a free one."
+    ),
     api_key: str | None = typer.Option(
         None, "--api-key", metavar="KEY", help="The API key clients must sign with (default: the demo key)."
     ),
-    speed: float = typer.Option(1.0, "--speed", min=0.0, help="Simulated seconds per real second (0 freezes)."),
-    fault: list[str] = typer.Option(
-        [], "--fault", help="Inject a fault: PATH=WHAT[:COUNT], e.g. /op/v1/device/scheduler/enable=44098:2."
+    speed: float = typer.Option(
+        1.0, "--speed", metavar="X", min=0.0, help="Simulated seconds per real second (0 freezes)."
     ),
-    start: str | None = typer.Option(None, "--start", help="Simulated start time (ISO-8601); default: now."),
-    history_days: int = typer.Option(14, "--history-days", min=0, help="Days of past the inverters have."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the server's random choices (group slot order)."),
+    fault: list[str] = typer.Option(
+        [],
+        "--fault",
+        metavar="SPEC",
+        help="Inject a fault: PATH=WHAT[:COUNT], e.g. /op/v1/device/scheduler/enable=44098:2.",
+    ),
+    start: str | None = typer.Option(
+        None, "--start", metavar="TIME", help="Simulated start time (ISO-8601); default: now."
+    ),
+    history_days: int = typer.Option(14, "--history-days", metavar="N", min=0, help="Days of past the inverters have."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed of the server's random choices (group slot order)."),
     throttle: str = typer.Option(
         "evidence",
         "--throttle",
+        metavar="MODE",
         help="40400 limits: evidence (what the real server enforces), strict (every path) or off.",
     ),
     no_throttle: bool = typer.Option(False, "--no-throttle", help="Same as --throttle off."),
     evo: bool = typer.Option(True, "--evo/--no-evo", help="Include the EVO-like inverter (scheduler v3 only)."),
-    quota: int = typer.Option(1440, "--quota", min=0, help="Daily calls per inverter (40402); 0: unlimited."),
+    quota: int = typer.Option(
+        1440, "--quota", metavar="N", min=0, help="Daily calls per inverter (40402); 0: unlimited."
+    ),
     json_out: bool = JsonOption,
 ) -> None:
     """Run the simulated Fox ESS cloud on 127.0.0.1 until Ctrl-C; print its base URL and API key."""

@@ -195,9 +195,16 @@ def sync_command(
 
 
 def import_command(
-    file: Path = typer.Argument(..., help="History CSV: time,load_kw,pv_kw[,soc_pct] (see CONTRACT)."),
+    file: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="History CSV: time,load_kw,pv_kw[,soc_pct], a spreadsheet export or a Home Assistant export "
+        "(see docs/history.md).",
+    ),
     config_path: Path | None = ConfigOption,
-    device: str = typer.Option(CSV_DEVICE, "--device", "-d", help="Device name to store the rows under."),
+    device: str = typer.Option(
+        CSV_DEVICE, "--device", "-d", metavar="NAME", help="Device name to store the rows under."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Fill the local store from a history CSV (for users without an API key, or with a Home Assistant
@@ -215,7 +222,9 @@ def import_command(
 
 def status_command(
     config_path: Path | None = ConfigOption,
-    device: list[str] | None = typer.Option(None, "--device", "-d", help="Only these devices (repeatable)."),
+    device: list[str] | None = typer.Option(
+        None, "--device", "-d", metavar="SN", help="Only these devices (repeatable)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Show what the local history store holds per device: samples, span, variables, fetched coverage."""

@@ -77,11 +77,12 @@ def code_from_answer(answer: str, expected_state: str | None) -> str:
 @oauth_app.command("login")
 def login(
     client_id: str = typer.Option(
-        ..., "--client-id", envvar="FOXESS_OAUTH_CLIENT_ID", help="The OAuth application's client id."
+        ..., "--client-id", metavar="ID", envvar="FOXESS_OAUTH_CLIENT_ID", help="The OAuth application's client id."
     ),
     client_secret: str = typer.Option(
         ...,
         "--client-secret",
+        metavar="SECRET",
         envvar="FOXESS_OAUTH_CLIENT_SECRET",
         prompt="Client secret",
         hide_input=True,
@@ -90,12 +91,18 @@ def login(
     redirect_uri: str = typer.Option(
         ...,
         "--redirect-uri",
+        metavar="URL",
         envvar="FOXESS_OAUTH_REDIRECT_URI",
         help="The callback address registered for the application.",
     ),
-    scope: str | None = typer.Option(None, "--scope", help="Scope to ask for (if the application needs one)."),
+    scope: str | None = typer.Option(
+        None, "--scope", metavar="SCOPE", help="Scope to ask for (if the application needs one)."
+    ),
     code: str | None = typer.Option(
-        None, "--code", help="The authorization code, or the whole redirect address; asked for when absent."
+        None,
+        "--code",
+        metavar="CODE",
+        help="The authorization code, or the whole redirect address; asked for when absent.",
     ),
     config: Path | None = ConfigOption,
 ) -> None:

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from optimizer.tariffs import Tariff
 
 TimezoneOption = typer.Option(
-    None, "--timezone", help="IANA zone for dates and display, and for files without one (default: the tariff's)."
+    None,
+    "--timezone",
+    metavar="ZONE",
+    help="IANA zone for dates and display, and for files without one (default: the tariff's).",
 )
 
 
@@ -71,18 +74,23 @@ def _today(zone: str) -> date:
 
 def prices_command(
     tariff: str | None = typer.Option(
-        None, "--tariff", "-t", help="Tariff or price file (default: the config's [tariff] import)."
+        None, "--tariff", "-t", metavar="FILE", help="Tariff or price file (default: the config's [tariff] import)."
     ),
     export_tariff: str | None = typer.Option(
         None,
         "--export-tariff",
+        metavar="FILE",
         help="Export tariff (default: the --tariff file's own export side; without --tariff, the config's).",
     ),
-    start: str | None = typer.Option(None, "--from", help="First slot: ISO date or datetime (default: today)."),
-    end: str | None = typer.Option(
-        None, "--to", help="End, exclusive: ISO date or datetime (default: the end of the --from day)."
+    start: str | None = typer.Option(
+        None, "--from", metavar="TIME", help="First slot: ISO date or datetime (default: today)."
     ),
-    slot: str = typer.Option("30min", "--slot", help="Slot length: 5min, 10min, 15min, 20min, 30min or 60min."),
+    end: str | None = typer.Option(
+        None, "--to", metavar="TIME", help="End, exclusive: ISO date or datetime (default: the end of the --from day)."
+    ),
+    slot: str = typer.Option(
+        "30min", "--slot", metavar="DURATION", help="Slot length: 5min, 10min, 15min, 20min, 30min or 60min."
+    ),
     timezone: str | None = TimezoneOption,
     csv_out: bool = typer.Option(False, "--csv", help="Print time,import_price,export_price CSV on stdout."),
     json_out: bool = JsonOption,
@@ -181,10 +189,16 @@ def list_command(
 
 
 def show_command(
-    file: str = typer.Argument(..., help="A tariff or price file, or a shipped tariff such as uk/octopus-go.toml."),
-    day: str | None = typer.Option(None, "--date", help="The local day to show, YYYY-MM-DD (default: today)."),
-    slot: str = typer.Option("30min", "--slot", help="Slot length for the table (5min to 60min)."),
-    plot: Path | None = typer.Option(None, "--plot", help="Also write a PNG plot of the day to this file."),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="A tariff or price file, or a shipped tariff such as uk/octopus-go.toml."
+    ),
+    day: str | None = typer.Option(
+        None, "--date", metavar="DATE", help="The local day to show, YYYY-MM-DD (default: today)."
+    ),
+    slot: str = typer.Option("30min", "--slot", metavar="DURATION", help="Slot length for the table (5min to 60min)."),
+    plot: Path | None = typer.Option(
+        None, "--plot", metavar="FILE.png", help="Also write a PNG plot of the day to this file."
+    ),
     timezone: str | None = TimezoneOption,
     json_out: bool = JsonOption,
     config: Path | None = ConfigOption,
@@ -251,9 +265,11 @@ def show_command(
 
 
 def check_command(
-    files: list[str] | None = typer.Argument(None, help="Tariff or price files (default: every shipped tariff)."),
+    files: list[str] | None = typer.Argument(
+        None, metavar="FILE...", help="Tariff or price files (default: every shipped tariff)."
+    ),
     timezone: str | None = typer.Option(
-        None, "--timezone", help="Zone for files that carry none (default: the config's site timezone)."
+        None, "--timezone", metavar="ZONE", help="Zone for files that carry none (default: the config's site timezone)."
     ),
     json_out: bool = JsonOption,
     config: Path | None = ConfigOption,
