@@ -53,6 +53,11 @@ class TariffSpecs:
             read_tariff(resolve_tariff_path(spec, config.base_dir), timezone=config.site.timezone) for spec in specs
         ]
 
+    def priced_slots(self, config: Config, index: pd.DatetimeIndex) -> int:
+        """How many slots from the start of ``index`` both tariffs price (a dynamic tariff's prices end where
+        the market has published them)."""
+        return min(tariff.priced_slots(index) for tariff in self.tariffs(config))
+
     def zone_notes(self, config: Config) -> list[str]:
         """A note for each banded tariff whose clock differs from the site's (its bands would be misplaced)."""
         notes = []
@@ -149,7 +154,10 @@ def build_horizon(
     slot_minutes = options.slot_for(config)
     index = horizon_index(start, horizon or options.horizon_for(config), slot_minutes)
     specs = tariff_specs(config, options.tariff, options.export_tariff)
+    notes = specs.zone_notes(config)
     if prices is None:
+        index, cut = _priced_horizon(config, specs, index)
+        notes += cut
         import_price, export_price = specs.prices(config, index)
     else:
         import_price, export_price = (_on_index(series, index) for series in prices)
@@ -187,8 +195,31 @@ def build_horizon(
         soc_source=soc_source,
         actual=actual,
         currency=str(import_price.attrs.get("currency", "")),
-        notes=tuple(specs.zone_notes(config)),
+        notes=tuple(notes),
     )
+
+
+MIN_PRICED_HORIZON = timedelta(hours=4)
+"""The shortest horizon planned when a dynamic tariff's prices end before the horizon does."""
+
+
+def _priced_horizon(config: Config, specs: TariffSpecs, index: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, list[str]]:
+    """``index`` cut at the last slot the tariffs price, when that still leaves :data:`MIN_PRICED_HORIZON`
+    (tomorrow's day-ahead prices are not published yet): the plan runs to the last known price and says so.
+    Otherwise ``index`` unchanged (pricing it raises the tariff's own error naming the first unpriced slot)."""
+    priced = specs.priced_slots(config, index)
+    if priced >= len(index) or priced == 0:
+        return index, []
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(minutes=30)
+    if priced * step < MIN_PRICED_HORIZON:
+        return index, []
+    cut = index[:priced]
+    end = (cut[-1] + step).tz_convert(config.site.timezone)
+    note = (
+        f"prices are known only until {end.strftime('%Y-%m-%d %H:%M %Z')}: the plan runs to the last known price "
+        f"({priced} of {len(index)} slots); the next run plans further once the next prices are published"
+    )
+    return horizon_index(index[0], (priced * step).to_pytimedelta(), round(step.total_seconds() / 60)), [note]
 
 
 def _on_index(series: pd.Series, index: pd.DatetimeIndex) -> pd.Series:

@@ -118,6 +118,21 @@ class Tariff:
         means[constant] = per_slot[constant, 0]  # exact, free of summation rounding
         return pd.Series(means, index=slots, name=name)
 
+    def priced_slots(self, index: pd.DatetimeIndex) -> int:
+        """How many slots from the start of ``index`` every side of this tariff prices (``len(index)``: all)."""
+        slots, step_min = _check_index(index)
+        if len(slots) == 0:
+            return 0
+        minutes = pd.date_range(slots[0], periods=len(slots) * step_min, freq="1min").as_unit("ns")
+        valid = self._valid_minutes(minutes)
+        covered = len(slots)
+        for side in self.sides.values():
+            values = np.where(valid, side.minute_prices(minutes), np.nan).reshape(len(slots), step_min)
+            missing = np.isnan(values).any(axis=1)
+            if missing.any():
+                covered = min(covered, int(np.argmax(missing)))
+        return covered
+
     def _valid_minutes(self, minutes: pd.DatetimeIndex) -> np.ndarray:
         if self.valid_from is None and self.valid_to is None:
             return np.ones(len(minutes), dtype=bool)
