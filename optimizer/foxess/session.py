@@ -16,6 +16,7 @@ Secrets never leave: log lines carry redacted headers, and server messages are s
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Any
 
 import httpx
@@ -189,6 +190,12 @@ class Session:
                 headers=headers,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if _tls_verification_failed(exc):  # retrying cannot help, and "cannot reach" would mislead
+                raise TransportError(
+                    f"TLS certificate verification failed for {httpx.URL(self.base_url).host}",
+                    hint="Check the system clock and CA certificates, and for a proxy or firewall that intercepts "
+                    "TLS; verification stays on.",
+                ) from None
             raise _Retry(
                 TransportError(
                     f"cannot reach the Fox ESS cloud at {self.base_url} ({type(exc).__name__})",
@@ -274,6 +281,18 @@ class Session:
         for secret in self.auth.secrets():
             text = text.replace(secret, "***")
         return text
+
+
+def _tls_verification_failed(exc: BaseException) -> bool:
+    """Whether a connection failed because the server's TLS certificate did not verify."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain httpx → httpcore → ssl is three deep
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after_s(response: httpx.Response) -> float:
