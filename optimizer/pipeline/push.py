@@ -212,7 +212,8 @@ def restorable(groups: Sequence[SchedulerGroup], max_soc: bool) -> list[Schedule
 def reason(exc: OptimizerError) -> str:
     """What went wrong, as a clause: the cloud refused, did not answer, the quota, or the local budget."""
     if isinstance(exc, QuotaBudgetError):
-        return f"the local API call budget stopped the calls: {exc.message}"
+        limit, _, tail = exc.message.rpartition(";")
+        return f"the local API call budget stopped the calls: {limit if 'would exceed' in tail else exc.message}"
     if isinstance(exc, QuotaExhaustedError):
         return f"the Fox ESS daily API quota is used up (errno {exc.errno} on {_short(exc.path)})"
     if isinstance(exc, AuthError):
