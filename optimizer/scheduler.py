@@ -156,7 +156,8 @@ class SchedulerProperties(BaseModel):
         """What the device allows for the integer group field ``field`` (wire name, e.g. ``fdSoc``).
 
         The device's range and precision where ``properties`` lists the field, else the v1 defaults of
-        :data:`DEFAULT_RULES`; clock fields are always also bounded by the clock (hours 0–23, minutes 0–59).
+        :data:`DEFAULT_RULES`; clock fields are always also bounded by the clock (hours 0–23, minutes 0–59),
+        and ``fdPwr`` by 0 from below (a negative power is never sent).
         """
         default = DEFAULT_RULES[field]
         spec = self.spec(field)
@@ -168,6 +169,8 @@ class SchedulerProperties(BaseModel):
         if field in _CLOCK_BOUNDS:
             low = max(low, _CLOCK_BOUNDS[field][0])
             high = min(high, _CLOCK_BOUNDS[field][1])
+        if field == "fdPwr":  # a power limit is never negative, whatever a device's properties claim
+            low = max(low, 0)
         return FieldRule(field, low, high, spec.precision, spec.unit or default.unit)
 
     def wire(self) -> dict[str, Any]:

@@ -39,6 +39,7 @@ def _run(
     as_json: bool,
     plot: Path | None,
     show_slots: bool,
+    wait: float = 300.0,
     **values: Any,
 ) -> None:
     from optimizer.pipeline import api
@@ -46,7 +47,13 @@ def _run(
     config = get_config(config_path)
     options = plan_options(**values)
     if push:
-        done = api.push(config, options, reporter=reporter)
+        from optimizer.pipeline.nightly import close_run_log, setup_run_log
+
+        handler = setup_run_log(config.log_file)  # a push writes: it is logged like `run --push`
+        try:
+            done = api.push(config, options, reporter=reporter, wait_s=wait)
+        finally:
+            close_run_log(handler)
         outcome, report = done.outcome, done.push
     else:
         outcome, report = api.plan(config, options, reporter=reporter), None
@@ -64,12 +71,23 @@ def _show(
     if as_json:
         doc = outcome.to_json()
         if report is not None:
-            doc.update({"pushed": report.pushed, "writes": report.writes, "verified": report.verified})
+            doc.update(
+                {
+                    "pushed": report.pushed,
+                    "writes": report.writes,
+                    "verified": report.verified,
+                    "unchanged": report.unchanged,
+                    "restored": report.restored,
+                    "fallback": report.fallback,
+                    "holds": report.holds,
+                    "found": report.found,
+                }
+            )
         emit_json(doc)
         return
     print_plan(outcome, console, show_slots=show_slots)
     if report is not None:
-        if report.writes == 0:
+        if report.unchanged:
             console.print("Nothing written: the inverter already holds this schedule.", markup=False)
         else:
             console.print(f"Pushed and verified ({report.writes} write calls).", markup=False)
@@ -118,10 +136,13 @@ def push(
     plot: Path | None = PlotOpt,
     pv_forecast: Path | None = PvForecastOpt,
     show_slots: bool = SlotsOpt,
+    wait: float = typer.Option(
+        300.0, "--wait", metavar="SECONDS", help="Seconds to wait for another run's lock before giving up."
+    ),
 ) -> None:
     """As plan, then write the groups and the flag (only if they differ), read back and verify."""
     _run(
-        True, config_path, as_json, plot, show_slots, history=history, tariff=tariff, export_tariff=export_tariff,
+        True, config_path, as_json, plot, show_slots, wait, history=history, tariff=tariff, export_tariff=export_tariff,
         start=start, horizon=horizon, slot=slot, soc=soc, end_soc=end_soc, terminal_value=terminal_value,
         forecast=forecast, device=device, pv_forecast=pv_forecast,
     )  # fmt: skip

@@ -23,7 +23,7 @@ from optimizer.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from optimizer.pipeline.nightly import RunReport
+    from optimizer.pipeline.nightly import DeviceRun, RunReport
 
 
 def run(
@@ -47,7 +47,7 @@ def run(
 ) -> None:
     """The nightly entry point: plan (and with --push write and verify) every configured inverter."""
     from optimizer.pipeline import api
-    from optimizer.pipeline.nightly import setup_run_log
+    from optimizer.pipeline.nightly import close_run_log, setup_run_log
 
     config = get_config(config_path)
     options = plan_options(
@@ -58,7 +58,7 @@ def run(
     try:
         report = api.run(config, options, push=push, wait_s=wait, reporter=reporter)
     finally:
-        handler.close()
+        close_run_log(handler)
     if report.simulated:
         info("No Fox ESS credentials: ran against the built-in simulated Fox ESS cloud.")
     if as_json:
@@ -75,7 +75,7 @@ def _print_failures(report: RunReport) -> None:
     """--quiet (cron): nothing on success; one line per failed inverter on stderr."""
     for d in report.devices:
         if d.error:
-            console_err.print(f"{d.sn}: {d.error}", markup=False)
+            console_err.print(d.error if d.error.startswith(d.sn) else f"{d.sn}: {d.error}", markup=False)
 
 
 def _print_run(report: RunReport, push: bool) -> None:
@@ -103,18 +103,30 @@ def _print_run(report: RunReport, push: bool) -> None:
     for d in report.devices:
         groups = "-" if d.outcome is None else str(len(d.outcome.groups))
         saving = "-" if d.expected_savings is None else f"{d.expected_savings:.2f}"
-        result = d.skipped or (f"failed (exit {d.exit_code})" if d.error else "ok")
+        result = d.skipped or (f"failed (exit {d.exit_code}){_holds(d)}" if d.error else "ok")
         yes_no = ("no", "yes")
         row = (d.sn, groups, saving, yes_no[d.pushed], str(d.writes), yes_no[d.verified], str(d.api_calls), result)
         table.add_row(*row)
     console.print(table)
     for d in report.devices:
+        if d.found:
+            console.print(f"{d.sn}: {d.found}.", markup=False)
+        for note in d.notes:
+            console.print(f"{d.sn}: {note}.", markup=False)
         if d.error:
-            console.print(f"{d.sn}: {d.error}", markup=False)
+            console.print(d.error if d.error.startswith(f"{d.sn}:") else f"{d.sn}: {d.error}", markup=False)
         elif d.push is not None and d.push.unchanged:
             console.print(f"{d.sn}: the inverter already holds this schedule; nothing written.", markup=False)
     if not report.devices:
         print("no inverters to plan for", file=sys.stderr)
+
+
+_HOLDS = {"previous": "previous schedule kept", "base_mode": "flag off (safe)", "unknown": "state unknown"}
+
+
+def _holds(d: DeviceRun) -> str:
+    holds = d.push.holds if d.push is not None else None
+    return f", {_HOLDS[holds]}" if holds in _HOLDS else ""
 
 
 def register(app: typer.Typer) -> None:

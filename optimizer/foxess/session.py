@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import ssl
 from typing import Any
 
 import httpx
@@ -213,6 +214,12 @@ class Session:
                 headers=headers,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if _tls_verification_failed(exc):  # retrying cannot help, and "cannot reach" would mislead
+                raise TransportError(
+                    f"TLS certificate verification failed for {httpx.URL(self.base_url).host}",
+                    hint="Check the system clock and CA certificates, and for a proxy or firewall that intercepts "
+                    "TLS; verification stays on.",
+                ) from None
             raise _Retry(
                 TransportError(
                     f"cannot reach the Fox ESS cloud at {self.base_url} ({type(exc).__name__})",
@@ -318,6 +325,18 @@ def _errno_of(response: httpx.Response) -> int | None:
         return None
     errno = document.get("errno") if isinstance(document, dict) else None
     return errno if isinstance(errno, int) and not isinstance(errno, bool) and errno else None
+
+
+def _tls_verification_failed(exc: BaseException) -> bool:
+    """Whether a connection failed because the server's TLS certificate did not verify."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain httpx → httpcore → ssl is three deep
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after_s(response: httpx.Response) -> float:

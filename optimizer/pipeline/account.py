@@ -22,6 +22,7 @@ from optimizer.config import DEFAULT_BASE_URL, ENV_BASE_URL, Config
 from optimizer.errors import ConfigError
 from optimizer.foxess import ApiKeyAuth, FoxEssClient, client_from_config, has_credentials
 from optimizer.foxess.quota import CallCounter
+from optimizer.pipeline.paths import ensure_data_dir
 
 if TYPE_CHECKING:
     from optimizer.fakecloud import FakeCloud
@@ -72,6 +73,7 @@ def _save_simulated(cloud: FakeCloud, path: Path) -> None:
 @contextmanager
 def open_account(config: Config) -> Iterator[Account]:
     """Yield a connected :class:`Account`; closes the client (and stops the embedded cloud) afterwards."""
+    ensure_data_dir(config)  # the call counter and the embedded cloud's state live there: a clear error first
     if wants_simulation(config):
         from optimizer.fakecloud import FakeCloud, FakeCloudConfig
 

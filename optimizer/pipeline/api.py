@@ -39,11 +39,14 @@ def plan(config: Config, options: PlanOptions | None = None, *, reporter: Report
     return plan_account(config, options, reporter=reporter).outcome
 
 
-def push(config: Config, options: PlanOptions | None = None, *, reporter: Reporter = SILENT) -> AccountPlan:
-    """Plan for an inverter of the account, then write the groups if they differ, read back and verify."""
+def push(
+    config: Config, options: PlanOptions | None = None, *, reporter: Reporter = SILENT, wait_s: float = 300.0
+) -> AccountPlan:
+    """Plan for an inverter of the account, then write the groups if they differ, read back and verify, under
+    the run lock (waiting up to ``wait_s`` seconds for another run)."""
     from optimizer.pipeline.device import plan_account
 
-    return plan_account(config, (options or PlanOptions()).validate(), push=True, reporter=reporter)
+    return plan_account(config, (options or PlanOptions()).validate(), push=True, reporter=reporter, wait_s=wait_s)
 
 
 def run(

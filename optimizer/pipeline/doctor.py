@@ -1,9 +1,11 @@
 """``optimizer doctor``: every precondition of a good nightly run, checked in order, each with what to fix.
 
-Checks: the config file; the tariffs price the next 24 h; a solver is available; the account answers (auth);
-the clock agrees with the server's ``Date`` header (the signature's timestamp is checked against it); the
-daily quota; scheduler support of each inverter, and its own work mode where the schedule leaves gaps to
-it (``gap_fill`` auto or base). API calls: at most 3 + two per inverter.
+Checks: the config file; the data folder and the log file can be written; the tariffs price the next 24 h; a
+solver is available; the account answers (auth); the clock agrees with the server's ``Date`` header (the
+signature's timestamp is checked against it; also when the server refused the signature, the usual sign of
+a wrong clock); the daily quota; scheduler support of each inverter, and its own work mode where the
+schedule leaves gaps to it (``gap_fill`` auto or base); a push that did not finish (the push journal). API
+calls: at most 3 + two per inverter.
 """
 
 from __future__ import annotations
@@ -70,13 +72,14 @@ def check_account(config: Config) -> list[Check]:
     from optimizer.pipeline.device import scheduler_devices
 
     checks: list[Check] = []
+    client: Any = None
     try:
         with open_account(config) as account:
             where = "the built-in simulated cloud" if account.simulated else account.base_url
             client = account.client
             count = client.access_count()
             checks.append(Check("auth", True, f"signed requests accepted by {where}"))
-            checks.append(_clock_check(getattr(client, "last_server_date", None)))
+            checks.append(_clock_check(client.last_server_date, client.clock.time_ms()))
             remaining, total = getattr(count, "remaining", None), getattr(count, "total", None)
             low = remaining is not None and total and remaining < 0.1 * float(total)
             checks.append(
@@ -102,8 +105,40 @@ def check_account(config: Config) -> list[Check]:
                 if flag.support and config.schedule.gap_fill != "selfuse":
                     checks.append(_base_mode_check(client, summary.deviceSN))
     except OptimizerError as exc:
+        # the server answered (a refused signature is the usual sign of a wrong clock): its Date still tells
+        if client is not None and client.last_server_date and not any(c.name == "clock" for c in checks):
+            checks.append(_clock_check(client.last_server_date, client.clock.time_ms()))
         checks.append(_fail("account", exc))
     return checks
+
+
+def check_paths(config: Config) -> Check:
+    """The data folder (history, call counter, push journal, run lock) and the log file can be written."""
+    from optimizer.pipeline.paths import ensure_data_dir, ensure_writable_file
+
+    try:
+        data_dir = ensure_data_dir(config)
+        log_file = ensure_writable_file(config.log_file, "the log file", "[paths] log_file")
+    except OptimizerError as exc:
+        return _fail("paths", exc)
+    return Check("paths", True, f"data in {data_dir}, log in {log_file}")
+
+
+def check_journal(config: Config) -> Check | None:
+    """A push that did not finish (killed, power cut, cloud lost): the next push checks it first."""
+    from optimizer.pipeline.journal import PushJournal
+
+    try:
+        entries = PushJournal.in_dir(config.data_dir).entries()
+    except OptimizerError as exc:
+        return Check("push journal", False, exc.explain(), exit_code=exc.exit_code)
+    pending = [e for e in entries.values() if e.pending]
+    if not pending:
+        return None
+    detail = "; ".join(
+        f"{e.sn}: the push of {e.started_at} ({e.command or 'push'}) did not finish ({e.state})" for e in pending
+    )
+    return Check("push journal", True, f"{detail}; the next push checks the inverter first", warning=True)
 
 
 def _base_mode_check(client: Any, sn: str) -> Check:
@@ -124,14 +159,16 @@ def _base_mode_check(client: Any, sn: str) -> Check:
     )
 
 
-def _clock_check(server_date: str | None) -> Check:
+def _clock_check(server_date: str | None, now_ms: int | None = None) -> Check:
+    """This machine's clock (the client's, which signs the requests) against the server's ``Date`` header."""
     if not server_date:
         return Check("clock", True, "the server sent no Date header; cannot measure skew", warning=True)
     try:
         server = pd.Timestamp(parsedate_to_datetime(server_date))
     except (TypeError, ValueError):
         return Check("clock", True, f"unreadable Date header {server_date!r}", warning=True)
-    skew = (pd.Timestamp.now(tz="UTC") - server.tz_convert("UTC")).total_seconds()
+    now = pd.Timestamp.now(tz="UTC") if now_ms is None else pd.Timestamp(now_ms, unit="ms", tz="UTC")
+    skew = (now - server.tz_convert("UTC")).total_seconds()
     if abs(skew) > MAX_CLOCK_SKEW_S:
         return Check(
             "clock",
@@ -148,6 +185,11 @@ def run_checks(config_path: Path | None) -> list[Check]:
     except OptimizerError as exc:
         return [_fail("config", exc)]
     source = str(config.source) if config.source else "built-in defaults (no config file)"
-    checks = [Check("config", True, source), check_tariffs(config), check_solver()]
+    checks = [Check("config", True, source), check_paths(config), check_tariffs(config), check_solver()]
+    if not checks[1].ok:
+        return checks  # the account check writes the call counter into the data folder
+    journal = check_journal(config)
     checks.extend(check_account(config))
+    if journal is not None:
+        checks.append(journal)
     return checks

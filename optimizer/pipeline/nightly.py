@@ -1,30 +1,33 @@
 """The nightly run for cron: every configured inverter, one lock, a rotating log, a per-device report.
 
-A device that fails does not stop the others; the process exit code is the worst device's (see
-:func:`run_exit_code`). Without ``push`` the run is a dry-run and writes nothing.
+A device that fails does not stop the others; the process exit code is the worst device's
+(:attr:`RunReport.exit_code`). Without ``push`` the run is a dry-run and writes nothing. With ``push``, a push
+of an inverter that an earlier run left unfinished (killed, power cut: see :mod:`optimizer.pipeline.journal`)
+is settled first, and its line says what was found.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from optimizer.config import Config
-from optimizer.errors import LockError, OptimizerError, SchedulerUnsupportedError
+from optimizer.errors import ConfigError, OptimizerError, SchedulerUnsupportedError
 from optimizer.history.store import HistoryStore
 from optimizer.pipeline.account import Account, open_account
-from optimizer.pipeline.device import plan_device, push_outcome, scheduler_devices
+from optimizer.pipeline.device import pending_note, plan_device, push_outcome, recover_device, scheduler_devices
+from optimizer.pipeline.journal import PushJournal
+from optimizer.pipeline.lock import run_lock
 from optimizer.pipeline.options import PlanOptions
+from optimizer.pipeline.paths import ensure_data_dir, ensure_writable_file
 from optimizer.pipeline.plan import PlanOutcome
-from optimizer.pipeline.push import PushReport
+from optimizer.pipeline.push import PushReport, not_written
 from optimizer.pipeline.reporting import SILENT, ProgressCallback, Reporter
+
+__all__ = ["DeviceRun", "RunReport", "close_run_log", "run_device", "run_lock", "run_nightly", "setup_run_log"]
 
 log = logging.getLogger("optimizer.run")
 
@@ -44,8 +47,12 @@ class DeviceRun:
     outcome: PlanOutcome | None = None
     push: PushReport | None = None
     skipped: str | None = None
+    found: str | None = None  # what an unfinished earlier push had left, when this run settled it
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The line of ``run --json``: ``restored``, ``fallback``, ``holds`` and ``found`` are always present
+        (``null`` when there was no push, nothing went wrong or nothing was found)."""
         doc: dict[str, Any] = {
             "sn": self.sn,
             "pushed": self.pushed,
@@ -61,10 +68,14 @@ class DeviceRun:
         if self.outcome is not None:
             doc["cost"] = self.outcome.costs
             doc["groups"] = [g.wire() for g in self.outcome.groups]
-        if self.push is not None:
-            doc["unchanged"] = self.push.unchanged
-            doc["restored"] = self.push.restored
-            doc["fallback"] = self.push.fallback
+        push = self.push
+        doc["unchanged"] = push.unchanged if push is not None else False
+        doc["restored"] = push.restored if push is not None else None
+        doc["fallback"] = push.fallback if push is not None else None
+        doc["holds"] = push.holds if push is not None else None
+        doc["found"] = self.found
+        if self.notes:
+            doc["notes"] = self.notes
         return doc
 
 
@@ -83,9 +94,18 @@ class RunReport:
 
 
 def setup_run_log(path: Path, *, max_bytes: int = 1_000_000, backups: int = 5) -> logging.Handler:
-    """Attach a rotating log file to the ``optimizer`` logger (never secrets: nothing logs the key)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+    """Attach a rotating log file to the ``optimizer`` logger (never secrets: nothing logs the key).
+
+    A path that cannot be written is a :class:`~optimizer.errors.ConfigError` naming it (exit 3).
+    """
+    ensure_writable_file(path, "the log file", "--log-file or [paths] log_file")
+    try:
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot open the log file ({exc.strerror or exc}).",
+            hint="Set --log-file or [paths] log_file to a file this user can write.",
+        ) from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("optimizer")
     root.setLevel(logging.INFO)
@@ -93,23 +113,11 @@ def setup_run_log(path: Path, *, max_bytes: int = 1_000_000, backups: int = 5) -
     return handler
 
 
-@contextmanager
-def run_lock(path: Path, wait_s: float) -> Iterator[None]:
-    """Hold the run lock; wait up to ``wait_s`` seconds for another run, then give up cleanly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path))
-    try:
-        lock.acquire(timeout=wait_s)
-    except Timeout:
-        raise LockError(
-            f"another optimizer run holds the lock {path} (waited {wait_s:.0f} s).",
-            hint="Let it finish, or wait longer for it.",
-            option="wait_s",
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
+def close_run_log(handler: logging.Handler) -> None:
+    """Detach and close a handler of :func:`setup_run_log` (a later command in the same process, a notebook
+    cell or a test, must not keep writing to this file)."""
+    logging.getLogger("optimizer").removeHandler(handler)
+    handler.close()
 
 
 def run_device(
@@ -122,12 +130,24 @@ def run_device(
     push: bool,
     skip_unsupported: bool = False,
     progress: ProgressCallback | None = None,
+    journal: PushJournal | None = None,
 ) -> DeviceRun:
-    """Plan (and push) one device; every package error is caught and reported in the returned line."""
+    """Plan (and push) one device; every package error is caught and reported in the returned line.
+
+    With ``push`` and a ``journal``, a push of this inverter that an earlier run left unfinished is settled
+    first (``found`` says what it had left); without ``push`` it is only mentioned (a dry run writes nothing).
+    """
     client = account.client
     calls_before = client.calls_made
     line = DeviceRun(sn=sn)
     try:
+        if journal is not None and push:
+            recovered = recover_device(account, sn, journal)
+            if recovered is not None:
+                line.found = recovered.found
+                log.info("%s: %s", sn, recovered.found)
+        elif journal is not None and (pending := journal.pending(sn)) is not None:
+            line.notes.append(pending_note(pending))
         outcome = plan_device(config, options, account, sn, store=store, progress=progress)
         line.outcome = outcome
         line.expected_savings = outcome.expected_savings
@@ -140,7 +160,7 @@ def run_device(
             outcome.self_use.cost,
         )
         if push:
-            report = push_outcome(account, outcome)
+            report = push_outcome(account, outcome, journal=journal, command="run --push")
             line.push = report
             line.pushed, line.writes, line.verified = report.pushed, report.writes, report.verified
             log.info("%s: %s", sn, "; ".join(report.notes) or ("pushed and verified" if report.pushed else "-"))
@@ -150,12 +170,18 @@ def run_device(
         else:
             line.skipped = "no scheduler support"
     except OptimizerError as exc:
+        if push:
+            exc = not_written(exc, sn)
         line.error = exc.explain()
         line.exit_code = exc.exit_code
         push_report = getattr(exc, "push_report", None)
         if isinstance(push_report, PushReport):
-            line.writes = push_report.writes
-        log.error("%s: %s", sn, exc.explain())
+            line.push = push_report
+            line.pushed, line.writes, line.verified = push_report.pushed, push_report.writes, push_report.verified
+            if push_report.found and not line.found:
+                line.found = push_report.found
+        text = exc.explain()
+        log.error("%s", text if text.startswith(sn) else f"{sn}: {text}")
     line.api_calls = client.calls_made - calls_before
     return line
 
@@ -170,7 +196,9 @@ def run_nightly(
 ) -> RunReport:
     """Plan (and with ``push`` write) every configured inverter under the run lock."""
     report = RunReport()
-    with run_lock(config.lock_file, wait_s), open_account(config) as account:
+    ensure_data_dir(config)
+    journal = PushJournal.in_dir(config.data_dir)
+    with run_lock(config.lock_file, wait_s, waiting=reporter.info), open_account(config) as account:
         report.simulated = account.simulated
         log.info("run start: %s, push=%s", "simulated cloud" if account.simulated else account.base_url, push)
         devices = scheduler_devices(account.client, config)
@@ -189,7 +217,10 @@ def run_nightly(
                     push=push,
                     skip_unsupported=not config.foxess.devices,  # discovered, not configured: skip
                     progress=progress,
+                    journal=journal,
                 )
+                if line.found:
+                    reporter.info(f"{sn}: {line.found}.")
                 report.devices.append(line)
         log.info("run end: exit %d", report.exit_code)
     return report

@@ -81,7 +81,7 @@ def test_dry_run_writes_nothing(cloud: FakeCloud, site_config: Path) -> None:
     [
         (lambda c: c.faults.errno(ENABLE, 44098, count=1), 4),  # the cloud refuses the write
         (lambda c: c.faults.write_not_applied(ENABLE, count=1), 8),  # success reported, nothing stored
-        (lambda c: c.faults.timeout(SET_FLAG, count=5, seconds=1.5), 5),  # timeouts mid-push, retries exhausted
+        (lambda c: c.faults.timeout(ENABLE, count=5, seconds=1.5), 5),  # every try times out, retries exhausted
     ],
     ids=["refused", "not-applied", "timeout"],
 )

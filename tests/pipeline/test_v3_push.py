@@ -84,6 +84,7 @@ def test_a_v3_write_not_applied_is_restored_as_on_v1(evo_cloud: FakeCloud, evo_c
     code, report, err = _run(evo_config, "--device", evo_cloud.evo_sn)
     assert code == 8, err
     line = report["devices"][0]
-    assert not line["verified"] and "keeps its previous schedule" in line["error"]
+    assert not line["verified"] and line["holds"] == "previous"
+    assert "still holds its previous schedule" in line["error"]
     held = evo_cloud.scheduler_state(evo_cloud.evo_sn)
     assert held.enable and same_schedule(held.groups, PREVIOUS)
