@@ -119,7 +119,7 @@ class FoxEssConfig(_Section):
     api_key: SecretStr | None = None
     oauth_token_file: str | None = None
     max_calls_per_run: Whole = Field(60, ge=1, le=1440)
-    daily_budget: Whole = Field(1440, ge=1, le=1440)
+    daily_budget: Whole = Field(300, ge=1, le=1440)
     timeout_s: Number = Field(30.0, gt=0)
 
 

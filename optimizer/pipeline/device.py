@@ -48,6 +48,7 @@ from optimizer.pipeline.push import (
     recover_interrupted,
 )
 from optimizer.pipeline.reporting import SILENT, ProgressCallback, Reporter
+from optimizer.pipeline.runstate import DayFacts
 from optimizer.timegrid import floor_to_slot
 
 log = logging.getLogger("optimizer.run")
@@ -91,10 +92,15 @@ def live_soc_pct(client: FoxEssClient, sn: str) -> float | None:
     return None
 
 
-def inspect_device(client: FoxEssClient, sn: str, config: Config, *, simulated: bool) -> DeviceContext:
-    """Properties, current groups and flag, live SoC: what planning and the diff need to know."""
-    flag = client.scheduler_get_flag(sn)
-    if not flag.support:
+def inspect_device(
+    client: FoxEssClient, sn: str, config: Config, *, simulated: bool, facts: DayFacts | None = None
+) -> DeviceContext:
+    """Properties, current groups and flag, live SoC: what planning and the diff need to know.
+
+    ``facts`` (today's, from an earlier run) spare ``scheduler/get/flag`` and ``setting/get WorkMode``.
+    """
+    supported = bool(client.scheduler_get_flag(sn).support) if facts is None else facts.support
+    if not supported:
         raise SchedulerUnsupportedError(
             f"{sn} does not support the Fox ESS scheduler (scheduler/get/flag support=0).",
             hint="Plan for an inverter with scheduler support, or drop this one from [foxess] devices.",
@@ -110,20 +116,26 @@ def inspect_device(client: FoxEssClient, sn: str, config: Config, *, simulated: 
         simulated_cloud=simulated,
     )
     if config.schedule.gap_fill != "selfuse":
-        check_base_mode(client, device)
+        known = facts.base_mode if facts is not None else None
+        check_base_mode(client, device, known=known)
     return device
 
 
-def check_base_mode(client: FoxEssClient, device: DeviceContext) -> None:
+def check_base_mode(client: FoxEssClient, device: DeviceContext, *, known: str | None = None) -> None:
     """Gaps between groups run the inverter's own work mode: if that is not SelfUse, cover the whole day.
 
-    One ``setting/get WorkMode`` call. An unreadable setting is treated as "not SelfUse" (the safe side).
+    One ``setting/get WorkMode`` call, unless the mode is ``known`` (read earlier today). An unreadable setting is
+    treated as "not SelfUse" (the safe side) and asked again next time.
     """
     assert device.sn is not None
-    try:
-        mode = client.setting_get(device.sn, "WorkMode").value
-    except OptimizerError as exc:
-        mode = f"unknown ({exc.message})"
+    mode = known
+    if mode is None:
+        try:
+            mode = device.base_mode = client.setting_get(device.sn, "WorkMode").value
+        except OptimizerError as exc:
+            mode = f"unknown ({exc.message})"
+    else:
+        device.base_mode = mode
     if mode != "SelfUse":
         device.gap_fill = "selfuse"
         device.notes.append(
@@ -139,15 +151,17 @@ def plan_device(
     *,
     store: HistoryStore,
     progress: ProgressCallback | None = None,
+    facts: DayFacts | None = None,
 ) -> PlanOutcome:
-    """Sync history, inspect the inverter, plan and compile. Writes nothing to the inverter."""
+    """Sync history, inspect the inverter (``facts``: what an earlier run learnt today), plan and compile.
+    Writes nothing to the inverter."""
     t0 = time.perf_counter()
     client = account.client
     calls_before = client.calls_made
     now = account_now(account)
     tz = config.site.timezone
     start = horizon_start(config, options, floor_to_slot(now, options.slot_for(config)))
-    device = inspect_device(client, sn, config, simulated=account.simulated)
+    device = inspect_device(client, sn, config, simulated=account.simulated, facts=facts)
     if options.history is not None:  # forecasts from a CSV instead of the account's history
         history = read_history_csv(options.history)
     else:

@@ -20,6 +20,7 @@ import pandas as pd
 from optimizer.config import Config
 from optimizer.errors import HistoryError, UsageError
 from optimizer.forecast import forecast_load, forecast_pv
+from optimizer.forecast.intraday import intraday_adjusted
 from optimizer.model import PlanInputs
 from optimizer.pipeline.grid import HistoryGrid
 from optimizer.pipeline.options import ForecastKind, PlanOptions
@@ -167,9 +168,8 @@ def build_horizon(
         actual = source.measured(index)
         load_kw, pv_kw = actual["load_kw"], actual["pv_kw"]
     elif options.forecast == "history":
-        past = source.past(index[0], slot_minutes, config.history.forecast_days)
-        load_kw = forecast_load(past, index, timezone=tz)
-        pv_kw = forecast_pv(past, index, timezone=tz, external=options.pv_forecast)
+        forecast = history_forecast(config, source, options, index)
+        load_kw, pv_kw = forecast["load_kw"], forecast["pv_kw"]
     else:
         raise UsageError(f"forecast must be 'history' or 'perfect', not {options.forecast!r}.", option="forecast")
 
@@ -220,6 +220,50 @@ def _priced_horizon(config: Config, specs: TariffSpecs, index: pd.DatetimeIndex)
         f"({priced} of {len(index)} slots); the next run plans further once the next prices are published"
     )
     return horizon_index(index[0], (priced * step).to_pytimedelta(), round(step.total_seconds() / 60)), [note]
+
+
+def day_ahead_forecast(
+    config: Config, source: HistoryGrid, options: PlanOptions, index: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Load and PV [kW] on ``index`` (which starts at a local midnight) from the ``[history] forecast_days``
+    before it: what a run at that midnight forecasts (an external PV forecast file where it has values)."""
+    tz = config.site.timezone
+    past = source.past(index[0], options.slot_for(config), config.history.forecast_days)
+    return pd.DataFrame(
+        {
+            "load_kw": forecast_load(past, index, timezone=tz),
+            "pv_kw": forecast_pv(past, index, timezone=tz, external=options.pv_forecast),
+        }
+    )
+
+
+def history_forecast(
+    config: Config, source: HistoryGrid, options: PlanOptions, index: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Load and PV [kW] on ``index``: the day-ahead forecast from the local midnight before ``index[0]``, with the
+    rest of that day corrected by what has been measured since midnight (:mod:`optimizer.forecast.intraday`):
+    a plan made at noon knows the morning."""
+    tz = config.site.timezone
+    start = pd.Timestamp(index[0])
+    day = start.tz_convert(tz).date()
+    midnight = local_midnight(day, tz)
+    if midnight >= start:
+        return day_ahead_forecast(config, source, options, index)
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(minutes=options.slot_for(config))
+    full = horizon_index(midnight, (index[-1] + step - midnight).to_pytimedelta(), options.slot_for(config))
+    ahead = day_ahead_forecast(config, source, options, full)
+    return corrected_forecast(config, source, ahead, start).loc[index]
+
+
+def corrected_forecast(config: Config, source: HistoryGrid, ahead: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
+    """``ahead`` (a day-ahead forecast from a local midnight) with the rest of that day corrected by the
+    measurements from that midnight to ``now``."""
+    day_end = local_midnight(
+        ahead.index[0].tz_convert(config.site.timezone).date() + timedelta(days=1), config.site.timezone
+    )
+    grid = source.grid(round((ahead.index[1] - ahead.index[0]).total_seconds() / 60), ahead.index[0])
+    seen = grid[(grid.index >= ahead.index[0]) & (grid.index < now)][["load_kw", "pv_kw"]]
+    return intraday_adjusted(ahead, seen, now, day_end)
 
 
 def _on_index(series: pd.Series, index: pd.DatetimeIndex) -> pd.Series:

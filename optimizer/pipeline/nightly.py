@@ -18,14 +18,24 @@ from optimizer.config import Config
 from optimizer.errors import ConfigError, OptimizerError, SchedulerUnsupportedError
 from optimizer.history.store import HistoryStore
 from optimizer.pipeline.account import Account, open_account
-from optimizer.pipeline.device import pending_note, plan_device, push_outcome, recover_device, scheduler_devices
+from optimizer.pipeline.device import (
+    account_now,
+    pending_note,
+    plan_device,
+    push_outcome,
+    recover_device,
+    scheduler_devices,
+)
 from optimizer.pipeline.journal import PushJournal
 from optimizer.pipeline.lock import run_lock
 from optimizer.pipeline.options import PlanOptions
 from optimizer.pipeline.paths import ensure_data_dir, ensure_writable_file
 from optimizer.pipeline.plan import PlanOutcome
 from optimizer.pipeline.push import PushReport, not_written
+from optimizer.pipeline.replan import rewrite_gain
 from optimizer.pipeline.reporting import SILENT, ProgressCallback, Reporter
+from optimizer.pipeline.runstate import DayFacts, RunState
+from optimizer.scheduler import same_schedule
 
 __all__ = ["DeviceRun", "RunReport", "close_run_log", "run_device", "run_lock", "run_nightly", "setup_run_log"]
 
@@ -48,6 +58,8 @@ class DeviceRun:
     push: PushReport | None = None
     skipped: str | None = None
     found: str | None = None  # what an unfinished earlier push had left, when this run settled it
+    kept: str | None = None  # why the new groups were not written over those in force (not worth a write)
+    calls_today: int | None = None  # the inverter's API calls today, this run's included
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +86,8 @@ class DeviceRun:
         doc["fallback"] = push.fallback if push is not None else None
         doc["holds"] = push.holds if push is not None else None
         doc["found"] = self.found
+        doc["kept"] = self.kept
+        doc["api_calls_today"] = self.calls_today
         if self.notes:
             doc["notes"] = self.notes
         return doc
@@ -131,6 +145,7 @@ def run_device(
     skip_unsupported: bool = False,
     progress: ProgressCallback | None = None,
     journal: PushJournal | None = None,
+    state: RunState | None = None,
 ) -> DeviceRun:
     """Plan (and push) one device; every package error is caught and reported in the returned line.
 
@@ -148,7 +163,12 @@ def run_device(
                 log.info("%s: %s", sn, recovered.found)
         elif journal is not None and (pending := journal.pending(sn)) is not None:
             line.notes.append(pending_note(pending))
-        outcome = plan_device(config, options, account, sn, store=store, progress=progress)
+        today = account_now(account).tz_convert(config.site.timezone).date()
+        facts = state.facts(sn, today) if state is not None else None
+        outcome = plan_device(config, options, account, sn, store=store, progress=progress, facts=facts)
+        if state is not None:
+            base_mode = outcome.device.base_mode or (facts.base_mode if facts is not None else None)
+            state.record(sn, DayFacts(today, True, base_mode))
         line.outcome = outcome
         line.expected_savings = outcome.expected_savings
         log.info(
@@ -159,12 +179,17 @@ def run_device(
             outcome.compiled.simulated.cost,
             outcome.self_use.cost,
         )
-        if push:
+        if push and (kept := not_worth_a_write(config, outcome, first_of_day=facts is None)) is not None:
+            line.kept = kept
+            log.info("%s: %s", sn, kept)
+        elif push:
             report = push_outcome(account, outcome, journal=journal, command="run --push")
             line.push = report
             line.pushed, line.writes, line.verified = report.pushed, report.writes, report.verified
             log.info("%s: %s", sn, "; ".join(report.notes) or ("pushed and verified" if report.pushed else "-"))
     except SchedulerUnsupportedError as exc:
+        if state is not None:
+            state.record(sn, DayFacts(account_now(account).tz_convert(config.site.timezone).date(), False, None))
         if not skip_unsupported:
             line.error, line.exit_code = exc.explain(), exc.exit_code
         else:
@@ -183,7 +208,27 @@ def run_device(
         text = exc.explain()
         log.error("%s", text if text.startswith(sn) else f"{sn}: {text}")
     line.api_calls = client.calls_made - calls_before
+    line.calls_today = client.counter.used_today(sn)
+    log.info(
+        "%s: %d API calls this run, %d today (daily budget %d)",
+        sn, line.api_calls, line.calls_today, config.foxess.daily_budget,
+    )  # fmt: skip
     return line
+
+
+def not_worth_a_write(config: Config, outcome: PlanOutcome, *, first_of_day: bool) -> str | None:
+    """Why ``outcome``'s groups should not replace those in force (an intraday run whose change is expected to
+    save no more than ``[schedule] min_rewrite_gain``), or ``None`` when the push should go ahead."""
+    device = outcome.device
+    if first_of_day or not device.current_enable or same_schedule(device.current_groups, outcome.groups):
+        return None
+    gain = rewrite_gain(config, device.current_groups, outcome)
+    if gain > config.schedule.min_rewrite_gain:
+        return None
+    return (
+        f"kept the schedule in force: the new groups would save {gain:.4f} more, not over "
+        f"[schedule] min_rewrite_gain ({config.schedule.min_rewrite_gain:g})"
+    )
 
 
 def run_nightly(
@@ -198,6 +243,7 @@ def run_nightly(
     report = RunReport()
     ensure_data_dir(config)
     journal = PushJournal.in_dir(config.data_dir)
+    state = RunState.in_dir(config.data_dir)
     with run_lock(config.lock_file, wait_s, waiting=reporter.info), open_account(config) as account:
         report.simulated = account.simulated
         log.info("run start: %s, push=%s", "simulated cloud" if account.simulated else account.base_url, push)
@@ -218,6 +264,7 @@ def run_nightly(
                     skip_unsupported=not config.foxess.devices,  # discovered, not configured: skip
                     progress=progress,
                     journal=journal,
+                    state=state,
                 )
                 if line.found:
                     reporter.info(f"{sn}: {line.found}.")

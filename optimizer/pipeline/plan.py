@@ -45,6 +45,7 @@ class DeviceContext:
     gap_fill: GapFill | None = None  # overrides [schedule] gap_fill for this device
     notes: list[str] = field(default_factory=list)
     offline: bool = False  # planned from measured history with no inverter to read or write
+    base_mode: str | None = None  # the inverter's own work mode (setting/get WorkMode), where read
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Re-planning during the day: the rules the intraday loop follows, and the loop replayed over history.
 
 ``optimizer run --push`` called every 15–60 minutes re-plans the rest of the horizon from the live SoC, with the
-rest of today's forecast corrected by what has been measured so far (:mod:`optimizer.forecast.intraday`). It
+rest of today's forecast corrected by what has been measured so far
+(:func:`optimizer.pipeline.inputs.corrected_forecast`, the same for ``plan`` and the loop's replay). It
 writes new groups only when they differ from those in force **and** are expected to save more than
 ``[schedule] min_rewrite_gain`` over keeping them (:func:`rewrite_gain`, on equal terms over the new horizon);
 the first run of a local day writes whenever the groups differ (it is the nightly run). Each run costs
@@ -25,8 +26,8 @@ import pandas as pd
 
 from optimizer.config import Config
 from optimizer.errors import UsageError
-from optimizer.forecast.intraday import intraday_adjusted
-from optimizer.pipeline.inputs import HorizonData
+from optimizer.pipeline.grid import HistoryGrid
+from optimizer.pipeline.inputs import HorizonData, corrected_forecast
 from optimizer.pipeline.plan import DeviceContext, PlanOutcome, replay, solve_and_compile
 from optimizer.scheduler import SchedulerGroup, same_schedule
 
@@ -43,6 +44,7 @@ class DayData(Protocol):
     config: Config
     options: PlanOptions
     properties: SchedulerProperties
+    grid: HistoryGrid
 
     def measured_day(self, day: date) -> tuple[pd.DatetimeIndex, pd.DataFrame, tuple[pd.Series, pd.Series]]: ...
 
@@ -51,8 +53,9 @@ class DayData(Protocol):
 
 READ_CALLS = 3
 """Calls of every intraday run: the history window since the last run, ``scheduler/get``, the real-time SoC."""
-WRITE_CALLS = 3
-"""Calls of a write: ``scheduler/enable``, ``scheduler/set/flag`` and the read-back ``scheduler/get``."""
+WRITE_CALLS = 4
+"""Calls of a write: ``user/getAccessCount`` (the budget check), ``scheduler/enable``, ``scheduler/set/flag`` and
+the read-back ``scheduler/get``."""
 DAILY_CALLS = 2
 """Calls made once a day: ``scheduler/get/flag`` (support) and ``setting/get WorkMode`` (the base mode)."""
 MIN_STEP = timedelta(minutes=15)
@@ -118,8 +121,7 @@ def replan_day(context: DayData, day: date, soc_pct: float, policy: ReplanPolicy
     forecast = pd.DataFrame({"load_kw": ahead.load_kw, "pv_kw": ahead.pv_kw})
     for k, start in enumerate(steps):
         span = (ahead.index >= start) & (ahead.index < start + horizon_length)
-        seen = actual[actual.index < start]
-        corrected = intraday_adjusted(forecast, seen, start, day_end)[span]
+        corrected = corrected_forecast(config, context.grid, forecast, start)[span]
         horizon = replace(
             ahead,
             index=pd.DatetimeIndex(ahead.index[span]),
