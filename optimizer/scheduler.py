@@ -421,6 +421,26 @@ def group_label(raw: Mapping[str, Any]) -> str:
         return str(raw.get("workMode", "")) if isinstance(raw, Mapping) else ""
 
 
+def _int_field_problems(raw: Mapping[str, Any], properties: SchedulerProperties) -> list[tuple[str, Any, str]]:
+    """``(field, value, allowed)`` for every integer field of ``raw`` that is not an integer, is ``maxSoc`` on a
+    device without it or lies outside the device's rule (absent fields are the missing-key check's)."""
+    found: list[tuple[str, Any, str]] = []
+    for key in _INT_KEYS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            found.append((key, value, "an integer"))
+            continue
+        if key == "maxSoc" and not properties.supports_max_soc:
+            found.append((key, value, "absent: this device lists no maxsoc in its properties"))
+            continue
+        rule = properties.rule(key)
+        if not rule.allows(value):
+            found.append((key, value, rule.describe()))
+    return found
+
+
 def _check_group(index: int, raw: Mapping[str, Any], properties: SchedulerProperties) -> list[Violation]:
     label = group_label(raw)
     found: list[Violation] = []
@@ -434,19 +454,8 @@ def _check_group(index: int, raw: Mapping[str, Any], properties: SchedulerProper
     for key in _REQUIRED_KEYS:
         if key not in raw:
             bad(key, "missing", "required in every group")
-    for key in _INT_KEYS:
-        value = raw.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int):
-            bad(key, value, "an integer")
-            continue
-        if key == "maxSoc" and not properties.supports_max_soc:
-            bad(key, value, "absent: this device lists no maxsoc in its properties")
-            continue
-        rule = properties.rule(key)
-        if not rule.allows(value):
-            bad(key, value, rule.describe())
+    for field, value, allowed in _int_field_problems(raw, properties):
+        bad(field, value, allowed)
     mode = raw.get("workMode")
     if mode is not None and (not isinstance(mode, str) or mode not in properties.work_modes):
         bad("workMode", mode, f"one of {', '.join(properties.work_modes)}")
@@ -511,6 +520,28 @@ def _overlaps(groups: Sequence[Any]) -> list[Violation]:
     return found
 
 
+def _v3_param_problem(key: str, value: Any, properties: SchedulerProperties) -> str | None:
+    """What is allowed for ``extraParam.<key>`` if ``value`` breaks a rule (an unknown parameter, one the
+    device does not list, not a whole number, a limit outside its range, an unlisted ``secondWorkMode``)."""
+    if key == "secondWorkMode":
+        modes = properties.second_work_modes
+        if not modes:
+            return "absent: this device lists no secondworkmode"
+        return f"one of {', '.join(modes)}" if value not in modes else None
+    if key not in (*V3_SOC_KEYS, *V3_LIMIT_KEYS):
+        return f"no such parameter; v3 takes {', '.join((*V3_SOC_KEYS, *V3_LIMIT_KEYS))}"
+    if not properties.lists(key):
+        return f"absent: this device lists no {key.lower()} in its properties"
+    number = _whole(value)
+    if number is None:
+        return "a whole number (precision 1)"
+    if key in V3_LIMIT_KEYS:
+        spec = properties.spec(key)
+        if spec is not None and spec.range is not None and not spec.range.min <= number <= spec.range.max:
+            return f"{_num(spec.range.min)}–{_num(spec.range.max)} {spec.unit}".strip()
+    return None
+
+
 def _flatten_v3(
     index: int, raw: Mapping[str, Any], properties: SchedulerProperties
 ) -> tuple[dict[str, Any], list[Violation]]:
@@ -533,29 +564,11 @@ def _flatten_v3(
         bad("extraParam", params, "an object")
         params = {}
     for key, value in params.items():
-        if key == "secondWorkMode":
-            modes = properties.second_work_modes
-            if not modes:
-                bad("extraParam.secondWorkMode", value, "absent: this device lists no secondworkmode")
-            elif value not in modes:
-                bad("extraParam.secondWorkMode", value, f"one of {', '.join(modes)}")
-            continue
-        if key not in (*V3_SOC_KEYS, *V3_LIMIT_KEYS):
-            bad(f"extraParam.{key}", value, f"no such parameter; v3 takes {', '.join((*V3_SOC_KEYS, *V3_LIMIT_KEYS))}")
-            continue
-        if not properties.lists(key):
-            bad(f"extraParam.{key}", value, f"absent: this device lists no {key.lower()} in its properties")
-            continue
-        number = _whole(value)
-        if number is None:
-            bad(f"extraParam.{key}", value, "a whole number (precision 1)")
-            continue
-        if key in V3_LIMIT_KEYS:
-            spec = properties.spec(key)
-            if spec is not None and spec.range is not None and not spec.range.min <= number <= spec.range.max:
-                bad(f"extraParam.{key}", value, f"{_num(spec.range.min)}–{_num(spec.range.max)} {spec.unit}".strip())
-            continue
-        flat[key] = number
+        problem = _v3_param_problem(key, value, properties)
+        if problem is not None:
+            bad(f"extraParam.{key}", value, problem)
+        elif key in V3_SOC_KEYS:
+            flat[key] = _whole(value)
     flat.setdefault("minSocOnGrid", 10)
     flat.setdefault("fdSoc", flat["minSocOnGrid"])
     flat.setdefault("fdPwr", 0)

@@ -129,96 +129,145 @@ def advance(
 
     Returns ``(grid_import_kw, grid_export_kw, charge_kw, discharge_kw, pv_clipped_kw, soc_kwh_end)``.
     Energy balance every step: ``pv − clipped + import + discharge = load + charge + export``.
-    Written with conditional expressions rather than ``min``/``max``: the compiler's search runs it
-    millions of times.
+    The mode sets the battery's power (one helper per mode family below); :func:`_settle` balances the rest
+    with the grid and moves the SoC. Written with conditional expressions rather than ``min``/``max``, and
+    the helpers take plain floats: the compiler's search runs it millions of times.
     """
-    cap = ph.capacity_kwh
     if load_kw < 0.0:
         load_kw = 0.0
     if pv_kw < 0.0:
         pv_kw = 0.0
-    net = pv_kw - load_kw  # > 0: surplus PV, < 0: deficit
-    charge = 0.0
-    discharge = 0.0
+    net_kw = pv_kw - load_kw  # > 0: surplus PV, < 0: deficit
+    charge_kw = 0.0
+    discharge_kw = 0.0
     wm = mode.work_mode
-    eta_c = ph.charge_efficiency
-    eta_d = ph.discharge_efficiency
-
     if wm == "ForceCharge":
-        target_pct = mode.fd_soc_pct
-        if mode.max_soc_pct < target_pct:
-            target_pct = mode.max_soc_pct
-        if ph.max_soc_pct < target_pct:
-            target_pct = ph.max_soc_pct
-        room = cap * target_pct / 100.0 - soc_kwh
-        if room > 0.0 and mode.fd_pwr_kw > 0.0:
-            charge = mode.fd_pwr_kw
-            if ph.max_charge_kw < charge:
-                charge = ph.max_charge_kw
-            by_room = room / (eta_c * dt_h)
-            if by_room < charge:
-                charge = by_room
-            # the grid supplies what PV cannot, within the import limit (the load has priority)
-            grid_need = (charge - net if charge > net else 0.0) if net > 0.0 else charge - net
-            if grid_need > ph.import_limit_kw:
-                charge -= grid_need - ph.import_limit_kw
-                if charge < 0.0:
-                    charge = 0.0
+        charge_kw = _force_charge_kw(mode.fd_soc_pct, mode.max_soc_pct, mode.fd_pwr_kw, soc_kwh, net_kw, dt_h, ph)
     elif wm == "ForceDischarge":
-        floor_pct = mode.fd_soc_pct if mode.fd_soc_pct > mode.min_soc_pct else mode.min_soc_pct
-        avail = soc_kwh - cap * floor_pct / 100.0
-        if avail > 0.0 and mode.fd_pwr_kw > 0.0:
-            discharge = mode.fd_pwr_kw
-            if ph.max_discharge_kw < discharge:
-                discharge = ph.max_discharge_kw
-            by_energy = avail * eta_d / dt_h
-            if by_energy < discharge:
-                discharge = by_energy
-            # export = pv + discharge − load may not exceed the limit: cut the discharge first
-            excess = pv_kw + discharge - load_kw - ph.export_limit_kw
-            if excess > 0.0:
-                discharge = discharge - excess if discharge > excess else 0.0
-    elif net >= 0.0:
-        ceiling_pct = mode.max_soc_pct if mode.max_soc_pct < ph.max_soc_pct else ph.max_soc_pct
-        room = cap * ceiling_pct / 100.0 - soc_kwh
-        if room > 0.0:
-            # Feedin exports first, up to the limit
-            limit = ph.export_limit_kw
-            surplus = (net - limit if net > limit else 0.0) if wm == "Feedin" else net
-            charge = surplus
-            if ph.max_charge_kw < charge:
-                charge = ph.max_charge_kw
-            by_room = room / (eta_c * dt_h)
-            if by_room < charge:
-                charge = by_room
+        discharge_kw = _force_discharge_kw(
+            mode.fd_soc_pct, mode.min_soc_pct, mode.fd_pwr_kw, soc_kwh, load_kw, pv_kw, dt_h, ph
+        )
+    elif net_kw >= 0.0:
+        charge_kw = _surplus_charge_kw(mode.max_soc_pct, wm == "Feedin", soc_kwh, net_kw, dt_h, ph)
     elif wm != "Backup":  # SelfUse, Feedin and unknown modes cover a deficit from the battery
-        avail = soc_kwh - cap * mode.min_soc_pct / 100.0
-        if avail > 0.0:
-            discharge = -net
-            if ph.max_discharge_kw < discharge:
-                discharge = ph.max_discharge_kw
-            by_energy = avail * eta_d / dt_h
-            if by_energy < discharge:
-                discharge = by_energy
+        discharge_kw = _deficit_discharge_kw(mode.min_soc_pct, soc_kwh, -net_kw, dt_h, ph)
+    return _settle(soc_kwh, load_kw, pv_kw, charge_kw, discharge_kw, dt_h, ph)
 
-    # settle the balance with the grid, clipping PV the export limit cannot take
-    residual = pv_kw + discharge - load_kw - charge  # > 0: to export, < 0: to import
-    if residual > 0.0:
-        clipped = residual - ph.export_limit_kw if residual > ph.export_limit_kw else 0.0
-        if clipped > pv_kw:
-            clipped = pv_kw
-        grid_export = residual - clipped
-        grid_import = 0.0
+
+def _force_charge_kw(
+    fd_soc_pct: float, max_soc_pct: float, fd_pwr_kw: float, soc_kwh: float, net_kw: float, dt_h: float, ph: Physics
+) -> float:
+    """ForceCharge's charge [kW]: up to ``fd_pwr_kw`` towards ``fd_soc_pct`` (capped by the group's and the
+    battery's ``maxSoc``), from PV first (``net_kw``: PV minus load), then from the grid within its import
+    limit, the load first."""
+    charge_kw = 0.0
+    target_pct = fd_soc_pct
+    if max_soc_pct < target_pct:
+        target_pct = max_soc_pct
+    if ph.max_soc_pct < target_pct:
+        target_pct = ph.max_soc_pct
+    room_kwh = ph.capacity_kwh * target_pct / 100.0 - soc_kwh
+    if room_kwh > 0.0 and fd_pwr_kw > 0.0:
+        charge_kw = fd_pwr_kw
+        if ph.max_charge_kw < charge_kw:
+            charge_kw = ph.max_charge_kw
+        by_room_kw = room_kwh / (ph.charge_efficiency * dt_h)
+        if by_room_kw < charge_kw:
+            charge_kw = by_room_kw
+        # the grid supplies what PV cannot, within the import limit (the load has priority)
+        grid_need_kw = (charge_kw - net_kw if charge_kw > net_kw else 0.0) if net_kw > 0.0 else charge_kw - net_kw
+        if grid_need_kw > ph.import_limit_kw:
+            charge_kw -= grid_need_kw - ph.import_limit_kw
+            if charge_kw < 0.0:
+                charge_kw = 0.0
+    return charge_kw
+
+
+def _force_discharge_kw(
+    fd_soc_pct: float,
+    min_soc_pct: float,
+    fd_pwr_kw: float,
+    soc_kwh: float,
+    load_kw: float,
+    pv_kw: float,
+    dt_h: float,
+    ph: Physics,
+) -> float:
+    """ForceDischarge's discharge [kW]: up to ``fd_pwr_kw`` down to ``fd_soc_pct`` (never below
+    ``min_soc_pct``), cut so that the export (PV plus discharge minus load) stays within the limit."""
+    discharge_kw = 0.0
+    floor_pct = fd_soc_pct if fd_soc_pct > min_soc_pct else min_soc_pct
+    avail_kwh = soc_kwh - ph.capacity_kwh * floor_pct / 100.0
+    if avail_kwh > 0.0 and fd_pwr_kw > 0.0:
+        discharge_kw = fd_pwr_kw
+        if ph.max_discharge_kw < discharge_kw:
+            discharge_kw = ph.max_discharge_kw
+        by_energy_kw = avail_kwh * ph.discharge_efficiency / dt_h
+        if by_energy_kw < discharge_kw:
+            discharge_kw = by_energy_kw
+        # export = pv + discharge − load may not exceed the limit: cut the discharge first
+        excess_kw = pv_kw + discharge_kw - load_kw - ph.export_limit_kw
+        if excess_kw > 0.0:
+            discharge_kw = discharge_kw - excess_kw if discharge_kw > excess_kw else 0.0
+    return discharge_kw
+
+
+def _surplus_charge_kw(
+    max_soc_pct: float, export_first: bool, soc_kwh: float, surplus_kw: float, dt_h: float, ph: Physics
+) -> float:
+    """The self-use family's charge [kW] from ``surplus_kw`` of PV up to ``max_soc_pct`` (and the battery's
+    ``maxSoc``); with ``export_first`` (Feedin) only what exceeds the export limit charges."""
+    charge_kw = 0.0
+    ceiling_pct = max_soc_pct if max_soc_pct < ph.max_soc_pct else ph.max_soc_pct
+    room_kwh = ph.capacity_kwh * ceiling_pct / 100.0 - soc_kwh
+    if room_kwh > 0.0:
+        limit_kw = ph.export_limit_kw
+        charge_kw = (surplus_kw - limit_kw if surplus_kw > limit_kw else 0.0) if export_first else surplus_kw
+        if ph.max_charge_kw < charge_kw:
+            charge_kw = ph.max_charge_kw
+        by_room_kw = room_kwh / (ph.charge_efficiency * dt_h)
+        if by_room_kw < charge_kw:
+            charge_kw = by_room_kw
+    return charge_kw
+
+
+def _deficit_discharge_kw(min_soc_pct: float, soc_kwh: float, deficit_kw: float, dt_h: float, ph: Physics) -> float:
+    """The self-use family's discharge [kW] covering ``deficit_kw`` of load down to ``min_soc_pct``."""
+    discharge_kw = 0.0
+    avail_kwh = soc_kwh - ph.capacity_kwh * min_soc_pct / 100.0
+    if avail_kwh > 0.0:
+        discharge_kw = deficit_kw
+        if ph.max_discharge_kw < discharge_kw:
+            discharge_kw = ph.max_discharge_kw
+        by_energy_kw = avail_kwh * ph.discharge_efficiency / dt_h
+        if by_energy_kw < discharge_kw:
+            discharge_kw = by_energy_kw
+    return discharge_kw
+
+
+def _settle(
+    soc_kwh: float, load_kw: float, pv_kw: float, charge_kw: float, discharge_kw: float, dt_h: float, ph: Physics
+) -> tuple[float, float, float, float, float, float]:
+    """Settle the step's balance with the grid, clipping PV the export limit cannot take, and move the SoC
+    (kept within ``[0, capacity]``); returns :func:`advance`'s tuple."""
+    residual_kw = pv_kw + discharge_kw - load_kw - charge_kw  # > 0: to export, < 0: to import
+    if residual_kw > 0.0:
+        clipped_kw = residual_kw - ph.export_limit_kw if residual_kw > ph.export_limit_kw else 0.0
+        if clipped_kw > pv_kw:
+            clipped_kw = pv_kw
+        grid_export_kw = residual_kw - clipped_kw
+        grid_import_kw = 0.0
     else:
-        grid_export = 0.0
-        clipped = 0.0
-        grid_import = -residual
-    soc_next = soc_kwh + charge * eta_c * dt_h - discharge / eta_d * dt_h
+        grid_export_kw = 0.0
+        clipped_kw = 0.0
+        grid_import_kw = -residual_kw
+    cap = ph.capacity_kwh
+    soc_next = soc_kwh + charge_kw * ph.charge_efficiency * dt_h - discharge_kw / ph.discharge_efficiency * dt_h
     if soc_next > cap:
         soc_next = cap
     elif soc_next < 0.0:
         soc_next = 0.0
-    return grid_import, grid_export, charge, discharge, clipped, soc_next
+    return grid_import_kw, grid_export_kw, charge_kw, discharge_kw, clipped_kw, soc_next
 
 
 def step_slot(

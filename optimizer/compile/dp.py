@@ -29,7 +29,7 @@ from array import array
 from operator import itemgetter
 
 from optimizer.compile.clock import ClockWindow, WindowData
-from optimizer.compile.kernel import make_kernel, mode_args
+from optimizer.compile.kernel import Kernel, make_kernel, mode_args
 from optimizer.compile.settings import Setting, SettingFactory
 
 BEAM = 6
@@ -67,6 +67,107 @@ def _front(partials: list[_Partial]) -> list[_Partial]:
     return [front[k] for k in sorted(picked)]
 
 
+class _ModeIds:
+    """Settings interned as the kernel's mode ids: the search's labels are small ints."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.settings: list[Setting] = []
+        self.ids: dict[Setting, int] = {}
+
+    def intern(self, label: Setting) -> int:
+        found = self.ids.get(label)
+        if found is None:
+            found = self.ids[label] = len(self.settings)
+            self.settings.append(label)
+            self.kernel.add_mode(*mode_args(label.params()))
+        return found
+
+
+def _cell_order(window: ClockWindow, runs: list[tuple[int, int, Setting]]) -> tuple[array[int], array[int]]:
+    """The runs' slots one after the other (cell order), and where each run ends in that order."""
+    order = array("i")
+    ends = array("i")
+    for first, last, _ in runs:
+        for c in range(first, last + 1):
+            order.extend(window.cell_slots[c])
+        ends.append(len(order))
+    return order, ends
+
+
+def _span_options(
+    window_labels: list[Setting],
+    alternatives: dict[Setting, tuple[Setting, ...]],
+    factory: SettingFactory,
+    gap_setting: Setting,
+) -> list[Setting]:
+    """The settings a group starting at the first of ``window_labels`` may take, each once: the runs' own,
+    their alternatives, their combinations and the gap setting."""
+    options: list[Setting] = list(window_labels)
+    for own in window_labels:
+        options.extend(alternatives.get(own, ()))
+    options.extend(factory.combine_span(window_labels))
+    options.append(gap_setting)
+    return list(dict.fromkeys(options))
+
+
+def _extend_state(
+    partials_by_used: dict[int, list[_Partial]],
+    i: int,
+    j_end: int,
+    option_ids: list[int],
+    extras: tuple[list[int], list[int], list[int]],
+    not_counted: int,
+    targets: list[dict[int, list[_Partial]]],
+    kernel: Kernel,
+    order: array[int],
+    ends: array[int],
+    value: float,
+    max_groups: int,
+) -> None:
+    """Extend the partials of position ``i`` by one group over runs ``i .. j`` (``j < j_end``) into ``targets``.
+
+    ``extras`` are the groups a group from run ``i`` to run ``j`` adds when it is not counted, when it
+    continues the previous group and when it is a new one.
+    """
+    extra_none, extra_continuing, extra_new = extras
+    for used, partials in partials_by_used.items():
+        for partial in _front(partials):
+            before = partial[_LABEL]
+            for label in option_ids:
+                if label == not_counted:
+                    added = extra_none
+                elif label == before:  # the previous group goes on: no new group
+                    added = extra_continuing
+                else:
+                    added = extra_new
+                costs, socs = kernel.sweep(order, ends, i, j_end, label, partial[_SOC], partial[_COST])
+                for target, extra, cost, soc in zip(targets, added, costs, socs, strict=True):
+                    total = used + extra
+                    if total > max_groups:
+                        break
+                    bucket = target.get(total)
+                    if bucket is None:
+                        bucket = target[total] = []
+                    bucket.append((cost - value * soc, cost, soc, label, partial, i))
+
+
+def _cell_labels(
+    best: _Partial, runs: list[tuple[int, int, Setting]], settings: list[Setting], gap_setting: Setting, n_cells: int
+) -> list[Setting]:
+    """The cell labels of the complete schedule ``best`` (cells outside its groups take ``gap_setting``)."""
+    labels: list[Setting] = [gap_setting] * n_cells
+    node: _Partial | None = best
+    end = len(runs)
+    while node is not None and node[_LABEL] >= 0:
+        for r in range(node[_START], end):
+            for c in range(runs[r][0], runs[r][1] + 1):
+                labels[c] = settings[node[_LABEL]]
+        end = node[_START]
+        node = node[_PARENT]
+    return labels
+
+
 def plan_groups_dp(
     window: ClockWindow,
     runs: list[tuple[int, int, Setting]],
@@ -93,26 +194,10 @@ def plan_groups_dp(
         data.physics,
         data.initial_soc_kwh,
     )
-    settings: list[Setting] = []
-    ids: dict[Setting, int] = {}
-
-    def intern(label: Setting) -> int:
-        found = ids.get(label)
-        if found is None:
-            found = ids[label] = len(settings)
-            settings.append(label)
-            kernel.add_mode(*mode_args(label.params()))
-        return found
-
-    # the runs' slots one after the other (cell order), and where each run ends in that order
-    order = array("i")
-    ends = array("i")
-    for first, last, _ in runs:
-        for c in range(first, last + 1):
-            order.extend(window.cell_slots[c])
-        ends.append(len(order))
+    modes = _ModeIds(kernel)
+    order, ends = _cell_order(window, runs)
     gap_setting = uncounted if uncounted is not None else factory.base
-    gap = intern(gap_setting)
+    gap = modes.intern(gap_setting)
     not_counted = gap if uncounted is not None else -2  # -2: every group counts
     states: list[dict[int, list[_Partial]]] = [dict() for _ in range(m + 1)]
     states[0][0] = [(-value * data.initial_soc_kwh, 0.0, data.initial_soc_kwh, -1, None, 0)]
@@ -120,49 +205,17 @@ def plan_groups_dp(
         if not states[i]:
             continue
         j_end = min(m, i + MAX_SPAN)
-        window_labels = [r[2] for r in runs[i:j_end]]
-        options: list[Setting] = list(window_labels)
-        for own in window_labels:
-            options.extend(alternatives.get(own, ()))
-        options.extend(factory.combine_span(window_labels))
-        options.append(gap_setting)
-        option_ids = [intern(o) for o in dict.fromkeys(options)]
+        options = _span_options([r[2] for r in runs[i:j_end]], alternatives, factory, gap_setting)
+        option_ids = [modes.intern(o) for o in options]
         crosses = [window.crosses_midnight(runs[i][0], runs[j][1]) for j in range(i, j_end)]
         # groups a group from run i to run j adds: none (uncounted), continuing the previous one, a new one
-        extra_none = [0] * len(crosses)
-        extra_continuing = [1 if c else 0 for c in crosses]
-        extra_new = [2 if c else 1 for c in crosses]
+        extras = ([0] * len(crosses), [1 if c else 0 for c in crosses], [2 if c else 1 for c in crosses])
         targets = states[i + 1 : j_end + 1]
-        for used, partials in states[i].items():
-            for partial in _front(partials):
-                before = partial[_LABEL]
-                for label in option_ids:
-                    if label == not_counted:
-                        extras = extra_none
-                    elif label == before:  # the previous group goes on: no new group
-                        extras = extra_continuing
-                    else:
-                        extras = extra_new
-                    costs, socs = kernel.sweep(order, ends, i, j_end, label, partial[_SOC], partial[_COST])
-                    for target, extra, cost, soc in zip(targets, extras, costs, socs, strict=True):
-                        total = used + extra
-                        if total > max_groups:
-                            break
-                        bucket = target.get(total)
-                        if bucket is None:
-                            bucket = target[total] = []
-                        bucket.append((cost - value * soc, cost, soc, label, partial, i))
+        _extend_state(
+            states[i], i, j_end, option_ids, extras, not_counted, targets, kernel, order, ends, value, max_groups
+        )
     finals = [p for partials in states[m].values() for p in partials]
     if not finals:
         return None
     best = min(finals, key=lambda p: p[_COST] + data.end_term(p[_SOC]))
-    labels: list[Setting] = [gap_setting] * window.n_cells
-    node: _Partial | None = best
-    end = m
-    while node is not None and node[_LABEL] >= 0:
-        for r in range(node[_START], end):
-            for c in range(runs[r][0], runs[r][1] + 1):
-                labels[c] = settings[node[_LABEL]]
-        end = node[_START]
-        node = node[_PARENT]
-    return labels
+    return _cell_labels(best, runs, modes.settings, gap_setting, window.n_cells)

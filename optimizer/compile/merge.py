@@ -178,18 +178,9 @@ class Search:
         and a run dropped to the gap setting."""
         runs = self.window.runs(self.labels)
         found: list[Move] = []
-        f = self.factory
         for a in range(len(runs)):
             for b in range(a + 1, min(len(runs), a + MAX_SPAN_RUNS)):
-                own = tuple(r[2] for r in runs[a : b + 1])
-                options = self._span_options.get(own)
-                if options is None:
-                    own_settings = [self.settings[k] for k in own]
-                    combos = [self.intern(s) for s in f.combine_span(own_settings)]
-                    if b == a + 1:
-                        combos += [self.intern(s) for s in f.combine(own_settings[0], own_settings[1])]
-                    options = self._span_options[own] = tuple(dict.fromkeys(own + tuple(combos)))
-                for label in options:
+                for label in self._merge_options(tuple(r[2] for r in runs[a : b + 1])):
                     move = self._reducing(runs[a][0], runs[b][1], label)
                     if move is not None:
                         found.append(move)
@@ -205,6 +196,19 @@ class Search:
                 if move is not None:
                     found.append(move)
         return found
+
+    def _merge_options(self, own: tuple[int, ...]) -> tuple[int, ...]:
+        """The labels a span of runs labelled ``own`` may take as one group: theirs, their combination and,
+        for two runs, their pairwise combinations (interned, cached)."""
+        options = self._span_options.get(own)
+        if options is None:
+            f = self.factory
+            own_settings = [self.settings[k] for k in own]
+            combos = [self.intern(s) for s in f.combine_span(own_settings)]
+            if len(own) == 2:
+                combos += [self.intern(s) for s in f.combine(own_settings[0], own_settings[1])]
+            options = self._span_options[own] = tuple(dict.fromkeys(own + tuple(combos)))
+        return options
 
     def merge(self, *, free_only: bool = False) -> None:
         """Apply merges: the cheapest per group removed while over the limit, and every free one.

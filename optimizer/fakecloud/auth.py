@@ -145,24 +145,11 @@ class Authenticator:
             raise header_refusal("no token")
         if not headers.get("lang"):
             raise header_refusal("no lang")
-        timestamp = headers.get("timestamp")
-        if not timestamp:
-            raise header_refusal("no timestamp")
-        if not timestamp.isdigit():
-            raise header_refusal("illegal timestamp")
-        skew_s = abs(int(timestamp) / 1000.0 - self._wall_clock_s())
-        if skew_s > self.tolerance_s:
-            raise header_refusal("illegal timestamp")
+        timestamp = self._checked_timestamp(headers.get("timestamp"))
         sent = headers.get("signature")
         if not sent:
             raise header_refusal("no signature")
-        if authorization:
-            scheme, _, secret = authorization.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                raise header_refusal("illegal Authorization", http_status=401)
-            secret = secret.strip()
-        else:
-            secret = token or ""
+        secret = _bearer_secret(authorization) if authorization else token or ""
         if not _same(sent.lower(), signature(path, secret, timestamp)):
             raise header_refusal("illegal signature")
         if authorization:
@@ -173,3 +160,22 @@ class Authenticator:
         if not _same(secret, self._api_key):
             raise header_refusal("illegal token", http_status=401)
         return "api-key"
+
+    def _checked_timestamp(self, timestamp: str | None) -> str:
+        """The ``timestamp`` header if it is epoch milliseconds within ``tolerance_s`` of the real clock."""
+        if not timestamp:
+            raise header_refusal("no timestamp")
+        if not timestamp.isdigit():
+            raise header_refusal("illegal timestamp")
+        skew_s = abs(int(timestamp) / 1000.0 - self._wall_clock_s())
+        if skew_s > self.tolerance_s:
+            raise header_refusal("illegal timestamp")
+        return timestamp
+
+
+def _bearer_secret(authorization: str) -> str:
+    """The access token of an ``Authorization: Bearer <access_token>`` header."""
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise header_refusal("illegal Authorization", http_status=401)
+    return secret.strip()

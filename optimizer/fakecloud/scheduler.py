@@ -265,11 +265,8 @@ def _whole(value: Any, where: str, low: float, high: float) -> float:
     return float(round(found))
 
 
-def _check_group_v3(
-    raw: Any, index: int, model: ModelSpec, memory: dict[str, float], is_default: bool
-) -> dict[str, Any] | None:
-    """One v3 group as stored (v1 keys as integers, plus ``extra``), or ``None`` for a disabled one."""
-    where = f"groups[{index}]"
+def _check_shape_v3(raw: Any, where: str) -> None:
+    """Refuse a v3 group that is not an object, has a key outside v3's or lacks a clock key or the mode."""
     if not isinstance(raw, dict):
         raise body_refusal(f"{where}: expected an object, got {raw!r}")
     unknown = sorted(set(raw) - set(V3_GROUP_KEYS))
@@ -278,34 +275,33 @@ def _check_group_v3(
     missing = [k for k in ("startHour", "startMinute", "endHour", "endMinute", "workMode") if k not in raw]
     if missing:
         raise body_refusal(f"{where}: missing key(s) {missing}")
-    enable = integer(raw.get("enable", 1), f"{where}.enable", 0, 1)
-    if "isRemainMode" in raw and not isinstance(raw["isRemainMode"], bool):
-        raise body_refusal(f"{where}.isRemainMode: expected true or false, got {raw['isRemainMode']!r}")
-    group: dict[str, Any] = {"enable": enable}
-    for key, (low, high) in _CLOCK_RANGES.items():
-        group[key] = integer(raw[key], f"{where}.{key}", low, high)
-    mode = raw["workMode"]
-    if not isinstance(mode, str) or mode not in model.scheduler_modes:
-        raise body_refusal(f"{where}.workMode: {mode!r} is not one of {list(model.scheduler_modes)}")
-    group["workMode"] = mode
-    params = raw.get("extraParam", {})
+
+
+def _param_values_v3(
+    params: Any, where: str, model: ModelSpec, ranges: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """The numbers of a v3 group's ``extraParam`` ``params``, each checked against its range; refuses an
+    ``extraParam`` that is not an object or has a key the model does not support."""
     if not isinstance(params, dict):
         raise body_refusal(f"{where}.extraParam: expected an object, got {params!r}")
-    ranges = v3_ranges(model)
     allowed = set(ranges) | ({SECOND_WORK_MODE} if model.second_work_modes else set())
     unsupported = sorted(set(params) - allowed)
     if unsupported:
         raise body_refusal(f"{where}.extraParam: {unsupported} not supported by {model.device_type}")
-    values = {k: _whole(v, f"{where}.extraParam.{k}", *ranges[k]) for k, v in params.items() if k in ranges}
-    min_soc = values.get("minSocOnGrid", float(max(DEFAULT_MIN_SOC_ON_GRID, model.soc_min_pct)))
-    fd_soc = values.get("fdSoc", min_soc)
-    if fd_soc < min_soc:
-        raise body_refusal(f"{where}: fdSoc {fd_soc:g} < minSocOnGrid {min_soc:g}")
-    group["minSocOnGrid"] = int(min_soc)
-    group["fdSoc"] = int(fd_soc)
-    group["fdPwr"] = int(values.get("fdPwr", min(model.rated_power_w, model.fdpwr_limit_w)))
-    if model.max_soc:
-        group["maxSoc"] = int(values.get("maxSoc", DEFAULT_MAX_SOC))
+    return {k: _whole(v, f"{where}.extraParam.{k}", *ranges[k]) for k, v in params.items() if k in ranges}
+
+
+def _extra_v3(
+    params: dict[str, Any],
+    values: dict[str, float],
+    where: str,
+    model: ModelSpec,
+    ranges: dict[str, tuple[float, float]],
+    memory: dict[str, float],
+    is_default: bool,
+) -> dict[str, Any]:
+    """A v3 group's stored ``extra``: the model's limits (an omitted one takes its default, or with
+    ``is_default`` false the value in ``memory``) and its ``secondWorkMode`` if sent."""
     extra: dict[str, Any] = {}
     for key in V3_LIMIT_PARAMS:
         if key not in ranges:
@@ -319,7 +315,38 @@ def _check_group_v3(
                 f"{where}.extraParam.secondWorkMode: {second!r} is not one of {list(model.second_work_modes)}"
             )
         extra[SECOND_WORK_MODE] = second
-    group["extra"] = extra
+    return extra
+
+
+def _check_group_v3(
+    raw: Any, index: int, model: ModelSpec, memory: dict[str, float], is_default: bool
+) -> dict[str, Any] | None:
+    """One v3 group as stored (v1 keys as integers, plus ``extra``), or ``None`` for a disabled one."""
+    where = f"groups[{index}]"
+    _check_shape_v3(raw, where)
+    enable = integer(raw.get("enable", 1), f"{where}.enable", 0, 1)
+    if "isRemainMode" in raw and not isinstance(raw["isRemainMode"], bool):
+        raise body_refusal(f"{where}.isRemainMode: expected true or false, got {raw['isRemainMode']!r}")
+    group: dict[str, Any] = {"enable": enable}
+    for key, (low, high) in _CLOCK_RANGES.items():
+        group[key] = integer(raw[key], f"{where}.{key}", low, high)
+    mode = raw["workMode"]
+    if not isinstance(mode, str) or mode not in model.scheduler_modes:
+        raise body_refusal(f"{where}.workMode: {mode!r} is not one of {list(model.scheduler_modes)}")
+    group["workMode"] = mode
+    params = raw.get("extraParam", {})
+    ranges = v3_ranges(model)
+    values = _param_values_v3(params, where, model, ranges)
+    min_soc = values.get("minSocOnGrid", float(max(DEFAULT_MIN_SOC_ON_GRID, model.soc_min_pct)))
+    fd_soc = values.get("fdSoc", min_soc)
+    if fd_soc < min_soc:
+        raise body_refusal(f"{where}: fdSoc {fd_soc:g} < minSocOnGrid {min_soc:g}")
+    group["minSocOnGrid"] = int(min_soc)
+    group["fdSoc"] = int(fd_soc)
+    group["fdPwr"] = int(values.get("fdPwr", min(model.rated_power_w, model.fdpwr_limit_w)))
+    if model.max_soc:
+        group["maxSoc"] = int(values.get("maxSoc", DEFAULT_MAX_SOC))
+    group["extra"] = _extra_v3(params, values, where, model, ranges, memory, is_default)
     if span(group)[1] <= span(group)[0]:
         raise body_refusal(f"{where}: ends before it starts (groups may not cross midnight)")
     return group if enable == 1 else None
