@@ -715,29 +715,8 @@ def run_case(case: Case) -> Result:
 def _run(world: World) -> Result:
     case = world.case
     result = Result(case)
-    world.install_previous()
-    world.tick()
-    warm = world.invoke("run", "--json")  # syncs the history: the run under test plans in steady state
-    if warm.code != 0:
-        raise RuntimeError(f"{case.name}: the warm-up dry run failed: {warm.stderr or warm.stdout}")
-    world.tick()
-    if case.budget is not None and case.budget[0] == "config":
-        world.write_config(max_calls_per_run=case.budget[1])
-    elif case.budget is not None:
-        world.budget = case.budget
-    outputs: list[Outcome] = []
-    if case.concurrent:
-        outputs = _concurrent(world, case)
-    elif case.kill is not None:
-        outputs = [_killed(world, case)]
-    else:
-        _arm(world, case)
-        args = (
-            ("push", "--json", "--tariff", case.tariff)
-            if case.command == "push"
-            else ("run", "--push", "--json", "--tariff", case.tariff)
-        )
-        outputs = [world.invoke(*args)]
+    _warm_up(world)
+    outputs = _under_test(world)
     world.cloud.faults.clear()
     main = outputs[-1] if case.concurrent else outputs[0]
     candidates = (
@@ -754,8 +733,45 @@ def _run(world: World) -> Result:
     journal = world.journal()
     pending = journal.get("state") in ("writing", "restoring", "unknown")
     _check(world, result, outputs, pending)
-    # the next run, clean: what it finds and where it leaves the inverter
     result.problems[:0] = world.problems
+    _check_next_run(world, result, pending)
+    return result
+
+
+def _warm_up(world: World) -> None:
+    """The previous schedule in place, a dry run to sync the history, and the case's budget set."""
+    case = world.case
+    world.install_previous()
+    world.tick()
+    warm = world.invoke("run", "--json")  # syncs the history: the run under test plans in steady state
+    if warm.code != 0:
+        raise RuntimeError(f"{case.name}: the warm-up dry run failed: {warm.stderr or warm.stdout}")
+    world.tick()
+    if case.budget is not None and case.budget[0] == "config":
+        world.write_config(max_calls_per_run=case.budget[1])
+    elif case.budget is not None:
+        world.budget = case.budget
+
+
+def _under_test(world: World) -> list[Outcome]:
+    """The outcomes of the run (or push, or concurrent runs) under test, with the case's faults armed."""
+    case = world.case
+    if case.concurrent:
+        return _concurrent(world, case)
+    if case.kill is not None:
+        return [_killed(world, case)]
+    _arm(world, case)
+    args = (
+        ("push", "--json", "--tariff", case.tariff)
+        if case.command == "push"
+        else ("run", "--push", "--json", "--tariff", case.tariff)
+    )
+    return [world.invoke(*args)]
+
+
+def _check_next_run(world: World, result: Result, pending: bool) -> None:
+    """The next run, clean: what it finds and where it leaves the inverter; no key in outputs or files."""
+    case = world.case
     if case.budget is not None:  # the next run comes after the daily reset: the budgets are back
         world.write_config()
         world.cloud.state.quota.per_inverter = 1440
@@ -780,7 +796,6 @@ def _run(world: World) -> Result:
         negative = [r for r in world.cloud.requests if r.path == ENABLE and _negative(r.body)]
         if negative:
             result.problems.append("a negative fdPwr was sent")
-    return result
 
 
 def _negative(body: Any) -> bool:
@@ -827,6 +842,12 @@ def _check(world: World, result: Result, outputs: list[Outcome], pending: bool) 
         problems.append(f"exit 0 while the inverter holds {holds}")
     if result.code == 0 and holds == "new" and result.verified is False:
         problems.append("exit 0 with the new schedule not verified")
+    problems.extend(_output_problems(world, outputs))
+
+
+def _output_problems(world: World, outputs: list[Outcome]) -> list[str]:
+    """The key in an output, a failure without an error message, and what is wrong with each message."""
+    problems: list[str] = []
     for outcome in outputs:
         message = outcome.error(world.sn)
         if KEY in outcome.stdout or KEY in outcome.stderr:
@@ -841,6 +862,7 @@ def _check(world: World, result: Result, outputs: list[Outcome], pending: bool) 
         problems.extend(_message_problems(message))
         if "could not be reached" in message:
             problems.append("the message blames connectivity, but the simulated cloud always answered or timed out")
+    return problems
 
 
 def _sentences(text: str) -> list[str]:

@@ -23,6 +23,8 @@ from optimizer.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from optimizer.pipeline.nightly import DeviceRun, RunReport
 
 
@@ -79,8 +81,15 @@ def _print_failures(report: RunReport) -> None:
 
 
 def _print_run(report: RunReport, push: bool) -> None:
-    from rich.table import Table
+    _print_outcomes(report)
+    console.print(_run_table(report, push))
+    _print_device_notes(report)
+    if not report.devices:
+        print("no inverters to plan for", file=sys.stderr)
 
+
+def _print_outcomes(report: RunReport) -> None:
+    """Each planned inverter's summary, groups and change against what it held before this run."""
     from optimizer.render import groups_table, schedule_diff, summary_lines
 
     for d in report.devices:
@@ -95,6 +104,12 @@ def _print_run(report: RunReport, push: bool) -> None:
             for line in diff:
                 console.print(f"  {line}", markup=False)
         console.print()
+
+
+def _run_table(report: RunReport, push: bool) -> Table:
+    """One row per inverter: groups, saving, pushed, writes, verified, calls and the result."""
+    from rich.table import Table
+
     table = Table(title="optimizer run" + (" --push" if push else " (dry-run: nothing written)"), title_justify="left")
     table.add_column("inverter", no_wrap=True)
     for col in ("groups", "saving", "pushed", "writes", "verified", "calls"):
@@ -107,7 +122,11 @@ def _print_run(report: RunReport, push: bool) -> None:
         yes_no = ("no", "yes")
         row = (d.sn, groups, saving, yes_no[d.pushed], str(d.writes), yes_no[d.verified], str(d.api_calls), result)
         table.add_row(*row)
-    console.print(table)
+    return table
+
+
+def _print_device_notes(report: RunReport) -> None:
+    """Per inverter: what the run found, its notes and its error (or that nothing needed writing)."""
     for d in report.devices:
         if d.found:
             console.print(f"{d.sn}: {d.found}.", markup=False)
@@ -117,8 +136,6 @@ def _print_run(report: RunReport, push: bool) -> None:
             console.print(d.error if d.error.startswith(f"{d.sn}:") else f"{d.sn}: {d.error}", markup=False)
         elif d.push is not None and d.push.unchanged:
             console.print(f"{d.sn}: the inverter already holds this schedule; nothing written.", markup=False)
-    if not report.devices:
-        print("no inverters to plan for", file=sys.stderr)
 
 
 _HOLDS = {"previous": "previous schedule kept", "base_mode": "flag off (safe)", "unknown": "state unknown"}

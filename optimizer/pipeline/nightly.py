@@ -151,19 +151,14 @@ def run_device(
 
     With ``push`` and a ``journal``, a push of this inverter that an earlier run left unfinished is settled
     first (``found`` says what it had left); without ``push`` it is only mentioned (a dry run writes nothing).
+    ``state`` keeps what the day's first run learnt (scheduler support, the work mode) for the later runs.
     """
     client = account.client
     calls_before = client.calls_made
     line = DeviceRun(sn=sn)
+    today = account_now(account).tz_convert(config.site.timezone).date()
     try:
-        if journal is not None and push:
-            recovered = recover_device(account, sn, journal)
-            if recovered is not None:
-                line.found = recovered.found
-                log.info("%s: %s", sn, recovered.found)
-        elif journal is not None and (pending := journal.pending(sn)) is not None:
-            line.notes.append(pending_note(pending))
-        today = account_now(account).tz_convert(config.site.timezone).date()
+        _settle_earlier_push(account, sn, journal, line, push=push)
         facts = state.facts(sn, today) if state is not None else None
         outcome = plan_device(config, options, account, sn, store=store, progress=progress, facts=facts)
         if state is not None:
@@ -173,40 +168,19 @@ def run_device(
         line.expected_savings = outcome.expected_savings
         log.info(
             "%s: planned %d groups, cost planned %.3f compiled %.3f self-use %.3f",
-            sn,
-            len(outcome.groups),
-            outcome.result.cost,
-            outcome.compiled.simulated.cost,
-            outcome.self_use.cost,
-        )
-        if push and (kept := not_worth_a_write(config, outcome, first_of_day=facts is None)) is not None:
-            line.kept = kept
-            log.info("%s: %s", sn, kept)
-        elif push:
-            report = push_outcome(account, outcome, journal=journal, command="run --push")
-            line.push = report
-            line.pushed, line.writes, line.verified = report.pushed, report.writes, report.verified
-            log.info("%s: %s", sn, "; ".join(report.notes) or ("pushed and verified" if report.pushed else "-"))
+            sn, len(outcome.groups), outcome.result.cost, outcome.compiled.simulated.cost, outcome.self_use.cost,
+        )  # fmt: skip
+        if push:
+            _push_if_worth_it(config, account, outcome, journal, line, first_of_day=facts is None)
     except SchedulerUnsupportedError as exc:
         if state is not None:
-            state.record(sn, DayFacts(account_now(account).tz_convert(config.site.timezone).date(), False, None))
+            state.record(sn, DayFacts(today, False, None))
         if not skip_unsupported:
             line.error, line.exit_code = exc.explain(), exc.exit_code
         else:
             line.skipped = "no scheduler support"
     except OptimizerError as exc:
-        if push:
-            exc = not_written(exc, sn)
-        line.error = exc.explain()
-        line.exit_code = exc.exit_code
-        push_report = getattr(exc, "push_report", None)
-        if isinstance(push_report, PushReport):
-            line.push = push_report
-            line.pushed, line.writes, line.verified = push_report.pushed, push_report.writes, push_report.verified
-            if push_report.found and not line.found:
-                line.found = push_report.found
-        text = exc.explain()
-        log.error("%s", text if text.startswith(sn) else f"{sn}: {text}")
+        _record_failure(line, not_written(exc, sn) if push else exc)
     line.api_calls = client.calls_made - calls_before
     line.calls_today = client.counter.used_today(sn)
     log.info(
@@ -214,6 +188,56 @@ def run_device(
         sn, line.api_calls, line.calls_today, config.foxess.daily_budget,
     )  # fmt: skip
     return line
+
+
+def _settle_earlier_push(
+    account: Account, sn: str, journal: PushJournal | None, line: DeviceRun, *, push: bool
+) -> None:
+    """Settle (with ``push``) or mention (a dry run) a push of ``sn`` an earlier run left unfinished."""
+    if journal is None:
+        return
+    if push:
+        recovered = recover_device(account, sn, journal)
+        if recovered is not None:
+            line.found = recovered.found
+            log.info("%s: %s", sn, recovered.found)
+    elif (pending := journal.pending(sn)) is not None:
+        line.notes.append(pending_note(pending))
+
+
+def _push_if_worth_it(
+    config: Config,
+    account: Account,
+    outcome: PlanOutcome,
+    journal: PushJournal | None,
+    line: DeviceRun,
+    *,
+    first_of_day: bool,
+) -> None:
+    """Write ``outcome``'s groups unless keeping those in force is as good (:func:`not_worth_a_write`)."""
+    sn = line.sn
+    kept = not_worth_a_write(config, outcome, first_of_day=first_of_day)
+    if kept is not None:
+        line.kept = kept
+        log.info("%s: %s", sn, kept)
+        return
+    report = push_outcome(account, outcome, journal=journal, command="run --push")
+    line.push = report
+    line.pushed, line.writes, line.verified = report.pushed, report.writes, report.verified
+    log.info("%s: %s", sn, "; ".join(report.notes) or ("pushed and verified" if report.pushed else "-"))
+
+
+def _record_failure(line: DeviceRun, exc: OptimizerError) -> None:
+    """The failure of a device's run in its line (with what a failed push left) and in the log."""
+    line.error = exc.explain()
+    line.exit_code = exc.exit_code
+    push_report = getattr(exc, "push_report", None)
+    if isinstance(push_report, PushReport):
+        line.push = push_report
+        line.pushed, line.writes, line.verified = push_report.pushed, push_report.writes, push_report.verified
+        if push_report.found and not line.found:
+            line.found = push_report.found
+    log.error("%s", line.error if line.error.startswith(line.sn) else f"{line.sn}: {line.error}")
 
 
 def not_worth_a_write(config: Config, outcome: PlanOutcome, *, first_of_day: bool) -> str | None:
